@@ -1,0 +1,48 @@
+# All third-party dependencies come from Debian packages (scripts/install-deps).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HS REQUIRED IMPORTED_TARGET libhs)
+pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+find_package(absl REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+if(KAGAMI_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(KAGAMI_BENCH AND NOT KAGAMI_FUZZ)
+  find_package(benchmark REQUIRED)
+endif()
+
+# kagami_library(NAME DEPS...) builds every .cc in the calling folder into one
+# static library; headers in the folder are public, included from the root.
+function(kagami_library name)
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  add_library(${name} STATIC ${srcs})
+  target_include_directories(${name} PUBLIC ${KAGAMI_ROOT})
+  target_link_libraries(${name} PUBLIC ${ARGN})
+endfunction()
+
+# kagami_test(NAME DEPS...) builds every *_test.cc in the calling folder into
+# one GoogleTest binary registered with CTest.
+function(kagami_test name)
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(${name} ${srcs})
+  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main GTest::gmock)
+  include(GoogleTest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES ENVIRONMENT "KAGAMI_BINARY=$<TARGET_FILE:kagami>")
+endfunction()
+
+# kagami_fuzzer(NAME SOURCE DEPS...) — a libFuzzer target (fuzz preset only).
+function(kagami_fuzzer name source)
+  if(NOT KAGAMI_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${source})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE ${ARGN})
+endfunction()

@@ -1,0 +1,87 @@
+#pragma once
+// Packet: what the decoder learned about one frame. Every pointer points into
+// the capture's bytes (PacketView::data); nothing is copied or allocated, so a
+// Packet is only valid while its PacketView is.
+
+#include <array>
+#include <cstdint>
+
+#include "capture/packet_view.h"
+#include "common/ip_address.h"
+
+namespace kagami::decode {
+
+// Bits of Packet::tcp_flags, as on the wire (plus ECE/CWR).
+enum TcpFlag : uint8_t {
+  kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpPsh = 0x08,
+  kTcpAck = 0x10, kTcpUrg = 0x20, kTcpEce = 0x40, kTcpCwr = 0x80,
+};
+
+// Bits of Packet::ipv4_options: which IPv4 options were present (ipopts).
+enum Ipv4Option : uint16_t {
+  kIpOptRr = 1 << 0, kIpOptEol = 1 << 1, kIpOptNop = 1 << 2, kIpOptTs = 1 << 3,
+  kIpOptSec = 1 << 4, kIpOptEsec = 1 << 5, kIpOptLsrr = 1 << 6, kIpOptSsrr = 1 << 7,
+  kIpOptSatid = 1 << 8, kIpOptAny = 1 << 15,
+};
+
+// Bits of Packet::flow_flags, as the flow layer sets them.
+enum FlowFlag : uint8_t {
+  kFlowKnown = 1 << 0,        // a flow exists for this packet
+  kFlowToServer = 1 << 1,     // packet goes client -> server (else to client)
+  kFlowEstablished = 1 << 2,  // TCP: handshake completed; UDP: both sides seen
+  kFlowStream = 1 << 3,       // the payload is reassembled stream data
+};
+
+struct Packet {
+  const capture::PacketView* view = nullptr;
+
+  // Link layer.
+  uint8_t vlan_count = 0;
+  std::array<uint16_t, 2> vlan_id{};  // outermost first
+
+  // Network layer. ip_version is 0 when the frame carries no IP.
+  uint8_t ip_version = 0;
+  kagami::IpAddress src;
+  kagami::IpAddress dst;
+  uint8_t ip_proto = 0;          // transport protocol (after IPv6 ext headers)
+  uint8_t ttl = 0;               // IPv4 TTL or IPv6 hop limit
+  uint8_t tos = 0;
+  uint16_t ip_id = 0;            // IPv4 identification (IPv6: from fragment header)
+  bool ip_df = false, ip_mf = false, ip_rb = false;
+  uint16_t frag_offset = 0;      // in 8-byte units
+  bool is_fragment = false;      // MF set or offset > 0: no transport header parsed
+  uint16_t ipv4_options = 0;     // Ipv4Option bits
+  const uint8_t* l3 = nullptr;   // start of the (innermost) IP header
+  uint32_t l3_len = 0;           // IP header + payload bytes present (caplen-limited)
+
+  // Transport layer; l4 is null when none was decoded.
+  const uint8_t* l4 = nullptr;
+  uint32_t l4_len = 0;
+  uint16_t src_port = 0, dst_port = 0;
+  uint32_t tcp_seq = 0, tcp_ack = 0;
+  uint8_t tcp_flags = 0;
+  uint16_t tcp_window = 0;
+  uint8_t icmp_type = 0, icmp_code = 0;
+  bool icmp_has_id = false;      // echo, timestamp, info, address-mask messages
+  uint16_t icmp_id = 0, icmp_seq = 0;
+
+  // Application payload (after the transport header, or after IP for other
+  // protocols), clipped to what was captured and to the IP total length.
+  const uint8_t* payload = nullptr;
+  uint32_t payload_len = 0;
+
+  // Checksum verification results; only meaningful when the decoder was asked
+  // to verify (DecoderOptions::verify_checksums).
+  bool ip_checksum_bad = false;
+  bool l4_checksum_bad = false;
+
+  // Flow state, filled by the flow layer when one runs (FlowFlag bits);
+  // 0 means no flow is known for this packet.
+  uint8_t flow_flags = 0;
+
+  bool has_tcp() const { return l4 != nullptr && ip_proto == 6; }
+  bool has_udp() const { return l4 != nullptr && ip_proto == 17; }
+  bool has_icmp() const { return l4 != nullptr && (ip_proto == 1 || ip_proto == 58); }
+};
+
+}  // namespace kagami::decode

@@ -1,0 +1,66 @@
+#pragma once
+// DetectEngine: a RuleSet compiled for matching. Immutable once built and
+// shared read-only by every worker; all mutable state (Hyperscan scratch,
+// match buffers, byte_extract variables) lives in a per-thread DetectContext.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/decode/packet.h"
+#include "rules/rule.h"
+
+namespace kagami::detect {
+
+struct DetectOptions {
+  // PCRE2 match and depth limits (Suricata's defaults); a rule's 'O' flag
+  // lifts them for that rule.
+  uint32_t pcre_match_limit = 3500;
+  uint32_t pcre_depth_limit = 1500;
+};
+
+struct CompileStats {
+  size_t rules_loaded = 0;       // rules compiled into the engine
+  size_t rules_rejected = 0;     // rules the engine could not compile (diagnostics say why)
+  size_t prefilter_patterns = 0; // patterns in all Hyperscan databases
+  size_t header_only_rules = 0;  // rules with no payload step
+  double compile_seconds = 0;
+};
+
+// One rule that matched one packet.
+struct Alert {
+  const rules::Rule* rule = nullptr;
+  uint32_t rule_index = 0;  // index into DetectEngine::rules()
+};
+
+class DetectEngine {
+ public:
+  // Compiles every rule it can; rules that cannot be compiled (a bad regex,
+  // a pattern Hyperscan rejects) are left out with a diagnostic appended.
+  static absl::StatusOr<std::shared_ptr<const DetectEngine>> Compile(
+      const rules::RuleSet& rules, const DetectOptions& options,
+      std::vector<rules::Diagnostic>* diagnostics);
+
+  virtual ~DetectEngine() = default;
+  virtual const std::vector<rules::Rule>& rules() const = 0;
+  virtual const CompileStats& stats() const = 0;
+};
+
+class DetectContext {
+ public:
+  // Allocates this thread's scratch for `engine`; the engine must outlive it.
+  static std::unique_ptr<DetectContext> Create(std::shared_ptr<const DetectEngine> engine);
+  virtual ~DetectContext() = default;
+
+  // Runs every applicable rule on one decoded packet. Alerts are appended to
+  // `out` (cleared first) in the order Suricata would log them: pass rules
+  // suppress the rest, then by action order and priority. No allocation in
+  // the steady state: `out` keeps its capacity between calls.
+  virtual void Inspect(const decode::Packet& packet, std::vector<Alert>& out) = 0;
+
+  // Per-rule match counters, indexed like DetectEngine::rules().
+  virtual const std::vector<uint64_t>& rule_hits() const = 0;
+};
+
+}  // namespace kagami::detect

@@ -1,0 +1,61 @@
+#pragma once
+// EveWriter: Suricata-compatible EVE JSON lines, one per event, to a file
+// (reopened on request, for logrotate's SIGHUP) or to stdout. Every string is
+// escaped so any input byte yields valid JSON, and every record validates
+// against Suricata's EVE schema. The record is formatted into a buffer that
+// is reused, so writing allocates nothing in the steady state.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "engine/decode/packet.h"
+#include "rules/rule.h"
+
+namespace kagami::output {
+
+// Facts about where a packet came from that the packet itself does not hold.
+struct EveContext {
+  std::string_view pcap_filename;  // empty for live capture
+  uint64_t pcap_cnt = 0;           // 1-based packet number in the file (0: omit)
+  uint64_t flow_id = 0;            // 0: omit
+};
+
+class EveWriter {
+ public:
+  EveWriter() = default;
+  ~EveWriter();
+  EveWriter(const EveWriter&) = delete;
+  EveWriter& operator=(const EveWriter&) = delete;
+
+  // "-" means stdout; anything else is a file opened for append.
+  absl::Status Open(const std::string& path);
+  // Closes and reopens the file (no-op for stdout); safe to call between records.
+  absl::Status Reopen();
+  void WriteAlert(const decode::Packet& packet, const rules::Rule& rule, const EveContext& ctx);
+  void Flush();
+  uint64_t records_written() const { return records_; }
+
+  // Formats an alert record without writing it (tests, other sinks).
+  static void FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
+                          const EveContext& ctx, std::string& out);
+
+ private:
+  std::string path_;
+  FILE* file_ = nullptr;
+  bool owns_file_ = false;
+  std::string buffer_;
+  uint64_t records_ = 0;
+};
+
+// Appends `s` to `out` as a JSON string literal (with quotes). Bytes that are
+// not valid UTF-8 are written as \u00XX of the byte, so output is always valid.
+void AppendJsonString(std::string& out, std::string_view s);
+
+// ISO 8601 local-offset timestamp with microseconds, as Suricata writes it:
+// 2024-04-21T10:11:12.123456+0000.
+void AppendEveTimestamp(std::string& out, int64_t ts_ns);
+
+}  // namespace kagami::output
