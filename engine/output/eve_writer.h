@@ -37,6 +37,10 @@ class EveWriter {
   void WriteAlert(const decode::Packet& packet, const rules::Rule& rule, const EveContext& ctx);
   void Flush();
   uint64_t records_written() const { return records_; }
+  // Records lost because the sink failed (short fwrite, or no open file
+  // after a failed Reopen).
+  uint64_t write_errors() const { return write_errors_; }
+  const std::string& path() const { return path_; }
 
   // Formats an alert record without writing it (tests, other sinks).
   static void FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
@@ -48,6 +52,7 @@ class EveWriter {
   bool owns_file_ = false;
   std::string buffer_;
   uint64_t records_ = 0;
+  uint64_t write_errors_ = 0;
 };
 
 // Appends `s` to `out` as a JSON string literal (with quotes). Bytes that are
@@ -57,5 +62,16 @@ void AppendJsonString(std::string& out, std::string_view s);
 // ISO 8601 local-offset timestamp with microseconds, as Suricata writes it:
 // 2024-04-21T10:11:12.123456+0000.
 void AppendEveTimestamp(std::string& out, int64_t ts_ns);
+
+// EVE "proto" value for an IP protocol number: the IANA keyword Suricata
+// prints ("TCP", "UDP", "ICMP", "IPv6-ICMP", "SCTP", "GRE", ...), or an
+// empty view for numbers without a name (the record then carries the number
+// as a string, as Suricata does).
+std::string_view EveProtoName(uint8_t ip_proto);
+
+// Appends an address as Suricata prints it (unquoted): dotted quad for IPv4,
+// and for IPv6 all eight groups of four hex digits, nothing compressed
+// ("2001:0db8:0000:0000:0000:0000:0000:0001"), the form Suricata's EVE uses.
+void AppendEveIp(std::string& out, const kagami::IpAddress& ip, bool ipv6);
 
 }  // namespace kagami::output

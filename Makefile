@@ -1,0 +1,58 @@
+# Kagami: the two set-up commands are `make demo` and `make test`.
+SHELL := /bin/bash
+JOBS ?= 2
+SHARED ?= $(abspath ../shared)
+KAGAMI := build/release/cli/kagami
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build build-asan demo test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j$(JOBS)
+
+build-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j$(JOBS)
+
+# Scan the bundled capture with the shipped packs; EVE alerts on stdout, the
+# summary on stderr.
+demo: build
+	@echo "== kagami scan demo/tick-demo.pcap (shipped packs) =="
+	@$(KAGAMI) scan --eve - demo/tick-demo.pcap | /usr/bin/python3 scripts/show-alerts
+
+test: build build-asan test-release test-asan conformance fuzz-smoke
+
+test-release:
+	@cd build/release && ctest --output-on-failure -j$(JOBS)
+
+test-asan:
+	@cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+# The Suricata-derived conformance corpus; fails when the pass count drops
+# below the floor recorded in conformance/floor.
+conformance: build
+	@scripts/conformance $(KAGAMI) $(SHARED)/conformance
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j$(JOBS)
+	@scripts/fuzz build/fuzz $(FUZZ_SECONDS)
+
+# CI: every fuzz target for a few seconds on its seed corpus.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+bench: build
+	@build/release/bench/kagami_bench
+
+throughput: build
+	@build/release/bench/throughput --rules $(SHARED)/bench/rules/et-common.rules $(SHARED)/bench/pcaps
+
+clean:
+	rm -rf build

@@ -1,0 +1,15 @@
+#pragma once
+// Each subcommand registers itself on the top-level app; its callback reports
+// the process exit status through `set_exit`.
+
+#include <functional>
+
+#include "CLI/CLI.hpp"
+
+namespace kagami::cli {
+
+void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit);
+void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit);
+void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit);
+
+}  // namespace kagami::cli

@@ -1,0 +1,66 @@
+#include "cli/engine_setup.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "rules/rule_loader.h"
+
+namespace kagami::cli {
+
+void AddRuleOptions(CLI::App& app, RuleOptions& o) {
+  app.add_option("--rules,-r", o.rule_paths,
+                 "Rule file or directory of *.rules (repeatable; default: the shipped packs)");
+  app.add_option("--var", o.vars, "Set a rule variable, e.g. --var HOME_NET=[10.0.0.0/8] (repeatable)");
+  app.add_option("--classification", o.classification,
+                 "classification.config to use (default: the shipped one)");
+  app.add_flag("--strict", o.strict, "Treat any rule error as fatal");
+}
+
+std::string ShippedPacksDir() {
+  if (const char* env = std::getenv("KAGAMI_PACKS"); env && *env) return env;
+  return std::string(KAGAMI_SOURCE_DIR) + "/rules/packs";
+}
+
+bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics) {
+  rules::LoadOptions load;
+  load.strict = o.strict;
+  load.classification_file = o.classification;
+  for (const std::string& v : o.vars) {
+    size_t eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "kagami: --var %s: expected NAME=VALUE, e.g. --var HOME_NET=10.0.0.0/8\n",
+                   v.c_str());
+      return false;
+    }
+    std::string name = v.substr(0, eq);
+    if (name[0] == '$') name.erase(0, 1);
+    load.variables[name] = v.substr(eq + 1);
+  }
+  std::vector<std::string> paths = o.rule_paths;
+  if (paths.empty()) paths.push_back(ShippedPacksDir());
+
+  rules::RuleSet set = rules::LoadRules(paths, load);
+  std::vector<rules::Diagnostic> diagnostics = set.diagnostics;
+  auto compiled = detect::DetectEngine::Compile(set, detect::DetectOptions{}, &diagnostics);
+  size_t errors = 0;
+  for (const rules::Diagnostic& d : diagnostics) {
+    if (d.severity == rules::Diagnostic::Severity::kError) ++errors;
+    if (!quiet_diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  }
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "kagami: cannot build the detection engine: %s\n",
+                 std::string(compiled.status().message()).c_str());
+    return false;
+  }
+  out.engine = *std::move(compiled);
+  out.errors = errors;
+  out.rules = out.engine->rules().size();
+  if (o.strict && errors > 0) {
+    std::fprintf(stderr, "kagami: %zu rule error%s and --strict given; stopping\n", errors,
+                 errors == 1 ? "" : "s");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace kagami::cli

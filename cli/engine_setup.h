@@ -1,0 +1,40 @@
+#pragma once
+// What every subcommand that matches traffic shares: the rule options on the
+// command line, loading them with diagnostics, and compiling the engine.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "engine/detect/detect_engine.h"
+#include "rules/rule.h"
+
+namespace kagami::cli {
+
+struct RuleOptions {
+  std::vector<std::string> rule_paths;  // empty: the shipped packs
+  std::vector<std::string> vars;        // NAME=VALUE
+  std::string classification;
+  bool strict = false;
+};
+
+void AddRuleOptions(CLI::App& app, RuleOptions& options);
+
+// Where the shipped detection packs live: $KAGAMI_PACKS, else the source
+// tree's rules/packs.
+std::string ShippedPacksDir();
+
+struct LoadedEngine {
+  std::shared_ptr<const detect::DetectEngine> engine;
+  size_t errors = 0;  // rule diagnostics of error severity
+  size_t rules = 0;
+};
+
+// Loads and compiles the rules, printing diagnostics to stderr. Fails (with
+// a message already printed) when the options are bad, or on any rule error
+// under --strict.
+bool LoadEngine(const RuleOptions& options, LoadedEngine& out, bool quiet_diagnostics = false);
+
+}  // namespace kagami::cli

@@ -1,0 +1,92 @@
+// kagami live: capture from an interface through libpcap (one thread for now).
+#include <cstdio>
+#include <string>
+
+#include "capture/live_source.h"
+#include "cli/commands.h"
+#include "cli/engine_setup.h"
+#include "cli/signals.h"
+#include "engine/output/eve_writer.h"
+#include "engine/output/scan_summary.h"
+#include "engine/pipeline/scanner.h"
+
+namespace kagami::cli {
+namespace {
+
+struct LiveArgs {
+  RuleOptions rules;
+  std::string interface;
+  std::string bpf;
+  std::string eve = "eve.json";
+  std::string checksums = "ignore";
+  bool quiet = false;
+};
+
+capture::LiveSource* g_live = nullptr;
+void StopLive() {
+  if (g_live) g_live->Stop();
+}
+
+int RunLive(const LiveArgs& args) {
+  LoadedEngine loaded;
+  if (!LoadEngine(args.rules, loaded)) return 2;
+  output::EveWriter eve;
+  if (absl::Status s = eve.Open(args.eve); !s.ok()) {
+    std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  auto live = capture::LiveSource::Open(args.interface, args.bpf);
+  if (!live.ok()) {
+    std::fprintf(stderr, "kagami: %s\n", std::string(live.status().message()).c_str());
+    return 2;
+  }
+  pipeline::ScannerOptions options;
+  options.checksums = args.checksums == "verify" ? pipeline::ChecksumMode::kVerify
+                                                 : pipeline::ChecksumMode::kIgnore;
+  output::ScanSummary summary;
+  pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
+  pipeline::RunControl control;
+  g_live = live->get();
+  InstallSignalHandlers(&control, &StopLive);
+  if (!args.quiet) {
+    std::fprintf(stderr, "kagami: listening on %s%s%s with %zu rules; Ctrl-C to stop\n",
+                 args.interface.c_str(), args.bpf.empty() ? "" : " filter ",
+                 args.bpf.c_str(), loaded.rules);
+  }
+  summary.AddFile();
+  absl::Status status = scanner.Run(**live, &control);
+  g_live = nullptr;
+  eve.Flush();
+  if (!status.ok()) {
+    std::fprintf(stderr, "kagami: %s\n", std::string(status.message()).c_str());
+  }
+  if (!args.quiet) {
+    capture::LiveStats stats = (*live)->stats();
+    std::fprintf(stderr, "kagami: %s: %llu packets received, %llu dropped by the kernel, %llu by the interface\n",
+                 args.interface.c_str(), static_cast<unsigned long long>(stats.received),
+                 static_cast<unsigned long long>(stats.dropped),
+                 static_cast<unsigned long long>(stats.if_dropped));
+    summary.Print(stderr);
+  }
+  return status.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
+  auto args = std::make_shared<LiveArgs>();
+  CLI::App* cmd = app.add_subcommand("live", "Capture from a network interface and match live");
+  AddRuleOptions(*cmd, args->rules);
+  cmd->add_option("--interface,-i", args->interface, "Interface to capture on")->required();
+  cmd->add_option("--bpf", args->bpf, "BPF capture filter, e.g. 'not port 22'");
+  cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")
+      ->capture_default_str();
+  cmd->add_option("--checksums", args->checksums,
+                  "verify or ignore checksums (default ignore: NICs offload them)")
+      ->check(CLI::IsMember({"verify", "ignore"}))
+      ->capture_default_str();
+  cmd->add_flag("--quiet,-q", args->quiet, "No banner or summary on stderr");
+  cmd->callback([args, set_exit] { set_exit(RunLive(*args)); });
+}
+
+}  // namespace kagami::cli

@@ -1,0 +1,107 @@
+// kagami scan: offline analysis of capture files.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "capture/packet_source.h"
+#include "cli/commands.h"
+#include "cli/engine_setup.h"
+#include "cli/signals.h"
+#include "engine/output/eve_writer.h"
+#include "engine/output/scan_summary.h"
+#include "engine/pipeline/scanner.h"
+
+namespace kagami::cli {
+namespace {
+
+struct ScanArgs {
+  RuleOptions rules;
+  std::string eve = "eve.json";
+  std::string checksums = "verify";
+  std::string midstream = "false";
+  bool quiet = false;
+  std::vector<std::string> inputs;
+};
+
+std::vector<std::pair<std::string, uint64_t>> AnomalyCounts(const decode::DecoderCounters& c) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (size_t i = 0; i < c.anomalies.size(); ++i) {
+    if (c.anomalies[i]) {
+      out.emplace_back(std::string(decode::AnomalyName(static_cast<decode::Anomaly>(i))),
+                       c.anomalies[i]);
+    }
+  }
+  return out;
+}
+
+int RunScan(const ScanArgs& args) {
+  LoadedEngine loaded;
+  if (!LoadEngine(args.rules, loaded)) return 2;
+
+  auto inputs = capture::ExpandInputs(args.inputs);
+  if (!inputs.ok()) {
+    std::fprintf(stderr, "kagami: %s\n", std::string(inputs.status().message()).c_str());
+    return 2;
+  }
+  output::EveWriter eve;
+  if (absl::Status s = eve.Open(args.eve); !s.ok()) {
+    std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+
+  pipeline::ScannerOptions options;
+  options.checksums = args.checksums == "ignore" ? pipeline::ChecksumMode::kIgnore
+                                                 : pipeline::ChecksumMode::kVerify;
+  options.midstream = args.midstream == "true";
+  output::ScanSummary summary;
+  pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
+  pipeline::RunControl control;
+  InstallSignalHandlers(&control);
+
+  bool input_errors = false;
+  for (const std::string& path : *inputs) {
+    if (control.stop.load()) break;
+    summary.AddFile();
+    auto source = capture::OpenCaptureFile(path);
+    if (!source.ok()) {
+      std::fprintf(stderr, "kagami: %s\n", std::string(source.status().message()).c_str());
+      summary.AddError(std::string(source.status().message()));
+      input_errors = true;
+      continue;
+    }
+    if (absl::Status s = scanner.Run(**source, &control); !s.ok()) {
+      std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
+      summary.AddError(std::string(s.message()));
+      input_errors = true;
+    }
+    eve.Flush();
+  }
+  eve.Flush();
+  summary.SetAnomalies(AnomalyCounts(scanner.decoder_counters()));
+  if (!args.quiet) summary.Print(stderr);
+  return input_errors ? 1 : 0;
+}
+
+}  // namespace
+
+void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
+  auto args = std::make_shared<ScanArgs>();
+  CLI::App* cmd = app.add_subcommand("scan", "Scan capture files (pcap, pcapng) with rules");
+  AddRuleOptions(*cmd, args->rules);
+  cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")
+      ->capture_default_str();
+  cmd->add_option("--checksums", args->checksums,
+                  "verify: validate IP/TCP/UDP/ICMP checksums as Suricata does for pcaps; ignore: don't")
+      ->check(CLI::IsMember({"verify", "ignore", "auto"}))
+      ->capture_default_str();
+  cmd->add_option("--midstream", args->midstream,
+                  "Pick up TCP sessions whose handshake was not seen (true|false)")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->capture_default_str();
+  cmd->add_flag("--quiet,-q", args->quiet, "No summary on stderr");
+  cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order")
+      ->required();
+  cmd->callback([args, set_exit] { set_exit(RunScan(*args)); });
+}
+
+}  // namespace kagami::cli

@@ -1,0 +1,14 @@
+#pragma once
+// Signal handling for the long-running subcommands: SIGINT/SIGTERM ask the
+// packet loop to stop (and a live capture to break out of its wait), SIGHUP
+// asks for the EVE file to be reopened (logrotate).
+
+#include "engine/pipeline/scanner.h"
+
+namespace kagami::cli {
+
+// Installs handlers that set flags in `control`. `on_stop`, when given, is
+// called from the handler too and must be async-signal-safe.
+void InstallSignalHandlers(pipeline::RunControl* control, void (*on_stop)() = nullptr);
+
+}  // namespace kagami::cli
