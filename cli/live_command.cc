@@ -43,6 +43,7 @@ int RunLive(const LiveArgs& args) {
   pipeline::ScannerOptions options;
   options.checksums = args.checksums == "verify" ? pipeline::ChecksumMode::kVerify
                                                  : pipeline::ChecksumMode::kIgnore;
+  options.flush_alerts = true;
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
   pipeline::RunControl control;

@@ -81,21 +81,22 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
     if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
     if (summary_) summary_->AddAlert(*alert.rule);
   }
+  if (options_.flush_alerts && eve_) eve_->Flush();
 }
 
 absl::Status Scanner::Run(capture::PacketSource& source, RunControl* control) {
   capture::PacketView view;
   for (;;) {
-    if (control) {
-      if (control->stop.load(std::memory_order_relaxed)) break;
-      if (control->reopen_output.exchange(false, std::memory_order_relaxed) && eve_) {
-        absl::Status s = eve_->Reopen();
-        if (!s.ok() && summary_) summary_->AddError(std::string(s.message()));
-      }
-    }
+    if (control && control->stop.load(std::memory_order_relaxed)) break;
     absl::StatusOr<bool> more = source.Next(view);
     if (!more.ok()) return more.status();
     if (!*more) break;
+    // Checked after the wait so a reopen asked for while idle applies to the
+    // very next record.
+    if (control && control->reopen_output.exchange(false, std::memory_order_relaxed) && eve_) {
+      absl::Status s = eve_->Reopen();
+      if (!s.ok() && summary_) summary_->AddError(std::string(s.message()));
+    }
     ProcessPacket(view, source.name());
   }
   return absl::OkStatus();

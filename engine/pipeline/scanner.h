@@ -28,6 +28,9 @@ enum class ChecksumMode {
 struct ScannerOptions {
   ChecksumMode checksums = ChecksumMode::kVerify;
   bool midstream = false;  // TCP midstream pick-up, used once reassembly exists
+  // Flush EVE after every packet that alerted, so a live sensor's alerts reach
+  // the SIEM at once; offline scans leave it to stdio buffering.
+  bool flush_alerts = false;
 };
 
 // Flags a signal handler may set; the scanner polls them between packets.
