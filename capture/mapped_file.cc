@@ -21,7 +21,8 @@ absl::Status ErrnoError(int err, const std::string& path, const char* what) {
 }  // namespace
 
 absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; we reject it below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return ErrnoError(errno, path, "cannot open");
   struct stat st;
   if (::fstat(fd, &st) != 0) {

@@ -57,19 +57,24 @@ int RunScan(const ScanArgs& args) {
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
   pipeline::RunControl control;
   InstallSignalHandlers(&control);
+  output::ProgressLine progress(stderr, inputs->size(), false);
+  if (!args.quiet) scanner.set_progress(&progress);
 
   bool input_errors = false;
   for (const std::string& path : *inputs) {
     if (control.stop.load()) break;
     summary.AddFile();
+    if (!args.quiet) progress.Draw(summary);
     auto source = capture::OpenCaptureFile(path);
     if (!source.ok()) {
+      progress.Clear();
       std::fprintf(stderr, "kagami: %s\n", std::string(source.status().message()).c_str());
       summary.AddError(std::string(source.status().message()));
       input_errors = true;
       continue;
     }
     if (absl::Status s = scanner.Run(**source, &control); !s.ok()) {
+      progress.Clear();
       std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
       summary.AddError(std::string(s.message()));
       input_errors = true;
@@ -77,6 +82,8 @@ int RunScan(const ScanArgs& args) {
     eve.Flush();
   }
   eve.Flush();
+  summary.Finish();
+  progress.Clear();
   summary.SetAnomalies(AnomalyCounts(scanner.decoder_counters()));
   if (!args.quiet) summary.Print(stderr);
   return input_errors ? 1 : 0;

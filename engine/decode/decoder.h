@@ -32,9 +32,16 @@ enum class Anomaly : uint8_t {
   kTcpChecksumBad,
   kUdpChecksumBad,
   kIcmpChecksumBad,
+  // Added by the decode module (values above keep their numbers).
+  kIpBadVersion,               // IP version nibble does not match the link's claim
+  kVlanTooManyTags,            // more than 2 tags: the deeper ones are skipped
+  kIpv6ExtensionChainTooLong,  // more than kMaxIpv6ExtensionHeaders headers
   kCount,
 };
 std::string_view AnomalyName(Anomaly a);
+
+// Longest IPv6 extension header chain the decoder walks.
+inline constexpr int kMaxIpv6ExtensionHeaders = 8;
 
 struct DecoderOptions {
   bool verify_checksums = false;
@@ -43,6 +50,9 @@ struct DecoderOptions {
 struct DecoderCounters {
   uint64_t packets = 0;
   uint64_t bytes = 0;         // wire bytes
+  // Per protocol: ipv4/ipv6 count decoded IP headers; tcp/udp/icmp count
+  // decoded transport headers (icmp counts ICMPv4 and ICMPv6); other counts
+  // frames decoded without a transport header (non-IP, fragments, ESP, ...).
   uint64_t ipv4 = 0, ipv6 = 0, tcp = 0, udp = 0, icmp = 0, other = 0;
   uint64_t vlan = 0;
   std::array<uint64_t, static_cast<size_t>(Anomaly::kCount)> anomalies{};

@@ -48,6 +48,7 @@ struct Packet {
   uint8_t tos = 0;
   uint16_t ip_id = 0;            // IPv4 identification (IPv6: from fragment header)
   bool ip_df = false, ip_mf = false, ip_rb = false;
+  uint32_t frag_id = 0;          // IPv4 identification or IPv6 32-bit fragment id
   uint16_t frag_offset = 0;      // in 8-byte units
   bool is_fragment = false;      // MF set or offset > 0: no transport header parsed
   uint16_t ipv4_options = 0;     // Ipv4Option bits
@@ -61,6 +62,12 @@ struct Packet {
   uint32_t tcp_seq = 0, tcp_ack = 0;
   uint8_t tcp_flags = 0;
   uint16_t tcp_window = 0;
+  // TCP options the stream layer needs (only when present and well formed).
+  uint16_t tcp_mss = 0;              // 0: no MSS option
+  uint8_t tcp_wscale = 0xff;         // 0xff: no window scale option
+  bool tcp_sack_permitted = false;
+  bool tcp_has_timestamp = false;
+  uint32_t tcp_ts_val = 0, tcp_ts_ecr = 0;
   uint8_t icmp_type = 0, icmp_code = 0;
   bool icmp_has_id = false;      // echo, timestamp, info, address-mask messages
   uint16_t icmp_id = 0, icmp_seq = 0;

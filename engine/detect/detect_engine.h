@@ -26,6 +26,15 @@ struct CompileStats {
   size_t prefilter_patterns = 0; // patterns in all Hyperscan databases
   size_t header_only_rules = 0;  // rules with no payload step
   double compile_seconds = 0;
+  // Rules compiled in but unable to match until later layers exist: an
+  // app-layer protocol (http, dns, tls...) or a step on a buffer other than
+  // "pkt" (no app layer yet), or flowbits:isset (no flow state yet).
+  size_t rules_waiting_for_app_layer = 0;
+  size_t rules_waiting_for_flow_state = 0;
+  size_t prefilter_rules = 0;      // rules reached through a Hyperscan fast pattern
+  size_t address_indexed_rules = 0;  // non-prefilter rules reached through the address index
+  size_t always_checked_rules = 0;   // non-prefilter rules checked on every packet of their class
+  size_t hyperscan_databases = 0;
 };
 
 // One rule that matched one packet.

@@ -66,7 +66,10 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
   decode::Packet packet;
   decode::Decoder& decoder = verify_checksums_ ? decoder_ : decoder_no_checksums_;
   decode::DecodeResult result = decoder.Decode(view, packet);
-  if (summary_) summary_->AddPacket(view.wirelen);
+  if (summary_) {
+    summary_->AddPacket(view.wirelen);
+    if (progress_) progress_->Update(*summary_);
+  }
   if (result != decode::DecodeResult::kOk || packet.ip_version == 0) return;
   if (verify_checksums_) UpdateChecksumPolicy(packet);
 

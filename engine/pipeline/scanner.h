@@ -48,6 +48,9 @@ class Scanner {
   // source is returned after every packet before it was processed.
   absl::Status Run(capture::PacketSource& source, RunControl* control);
 
+  // A terminal progress line redrawn as packets go by (optional).
+  void set_progress(output::ProgressLine* progress) { progress_ = progress; }
+
   // Processes one packet (exposed for benchmarks and tests).
   void ProcessPacket(const capture::PacketView& view, std::string_view source_name);
 
@@ -63,6 +66,7 @@ class Scanner {
   ScannerOptions options_;
   output::EveWriter* eve_;
   output::ScanSummary* summary_;
+  output::ProgressLine* progress_ = nullptr;
   decode::Decoder decoder_;
   decode::Decoder decoder_no_checksums_;
   std::unique_ptr<detect::DetectContext> detect_;

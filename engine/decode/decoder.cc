@@ -1,0 +1,92 @@
+#include "engine/decode/decoder.h"
+
+#include <algorithm>
+
+#include "engine/decode/decode_context.h"
+
+namespace kagami::decode {
+namespace {
+
+constexpr std::string_view kAnomalyNames[] = {
+    "link.unsupported_type",
+    "link.truncated",
+    "vlan.truncated",
+    "ipv4.truncated",
+    "ipv4.bad_header_length",
+    "ipv4.bad_total_length",
+    "ipv4.bad_options",
+    "ipv6.truncated",
+    "ipv6.bad_extension_header",
+    "tcp.truncated",
+    "tcp.bad_header_length",
+    "tcp.bad_options",
+    "udp.truncated",
+    "udp.bad_length",
+    "icmp.truncated",
+    "ipv4.bad_checksum",
+    "tcp.bad_checksum",
+    "udp.bad_checksum",
+    "icmp.bad_checksum",
+    "ip.bad_version",
+    "vlan.too_many_tags",
+    "ipv6.extension_chain_too_long",
+};
+static_assert(std::size(kAnomalyNames) == static_cast<size_t>(Anomaly::kCount),
+              "every Anomaly needs a name");
+
+}  // namespace
+
+std::string_view AnomalyName(Anomaly a) {
+  const auto i = static_cast<size_t>(a);
+  return i < std::size(kAnomalyNames) ? kAnomalyNames[i] : std::string_view("unknown");
+}
+
+DecodeResult Decoder::Decode(const capture::PacketView& view, Packet& packet) {
+  using internal::Network;
+  packet = Packet{};
+  packet.view = &view;
+  ++counters_.packets;
+  counters_.bytes += std::max(view.wirelen, view.caplen);
+
+  internal::Context c{packet, counters_, options_.verify_checksums,
+                      view.wirelen <= view.caplen};
+  internal::LinkResult link;
+  if (!internal::DecodeLink(c, view.linktype, view.data, view.caplen, link)) {
+    return DecodeResult::kMalformed;
+  }
+  const uint8_t* p = view.data + link.offset;
+  const uint32_t n = view.caplen - link.offset;
+  Network net = link.network;
+  if (net == Network::kByVersion) {  // the link layer made sure n >= 1
+    const int version = p[0] >> 4;
+    if (version == 4) {
+      net = Network::kIpv4;
+    } else if (version == 6) {
+      net = Network::kIpv6;
+    } else {
+      c.Flag(Anomaly::kIpBadVersion);
+      return DecodeResult::kMalformed;
+    }
+  }
+
+  internal::IpResult ip;
+  switch (net) {
+    case Network::kIpv4:
+      if (!internal::DecodeIpv4(c, p, n, ip)) return DecodeResult::kMalformed;
+      break;
+    case Network::kIpv6:
+      if (!internal::DecodeIpv6(c, p, n, ip)) return DecodeResult::kMalformed;
+      break;
+    default:
+      ++counters_.other;
+      return DecodeResult::kOk;
+  }
+  // Fragments wait for reassembly: their payload is the IP payload.
+  if (packet.is_fragment) {
+    ++counters_.other;
+    return DecodeResult::kOk;
+  }
+  return internal::DecodeTransport(c, ip) ? DecodeResult::kOk : DecodeResult::kMalformed;
+}
+
+}  // namespace kagami::decode

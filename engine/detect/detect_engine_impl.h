@@ -1,0 +1,46 @@
+#pragma once
+// DetectEngineImpl: the compiled, immutable engine. Internal to engine/detect
+// (the public face is DetectEngine); DetectContextImpl reads it directly.
+//
+// Per packet class (tcp, udp, icmpv4, icmpv6, other ip) the engine holds:
+//  - a Hyperscan literal database of the fast patterns of every rule that
+//    applies to the class (ip rules are in all five), and
+//  - an "always check" list of non-prefilter rules whose addresses are too
+//    wide to index.
+// Non-prefilter rules with a selective address side sit in two global
+// address indexes (by packet src, by packet dst) and are filtered by class.
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "engine/detect/address_index.h"
+#include "engine/detect/compiled_rule.h"
+#include "engine/detect/detect_engine.h"
+#include "engine/detect/pcre_matcher.h"
+#include "engine/detect/prefilter.h"
+
+namespace kagami::detect {
+
+class DetectEngineImpl final : public DetectEngine {
+ public:
+  const std::vector<rules::Rule>& rules() const override { return rules_; }
+  const CompileStats& stats() const override { return stats_; }
+
+  // Address sets covering more than this many addresses are not indexed
+  // (they would be replicated into too many index intervals).
+  static constexpr double kMaxIndexedCoverage = 16777216.0;  // a /8
+
+  std::vector<rules::Rule> rules_;
+  std::vector<CompiledRule> compiled_;
+  std::vector<PcreCodePtr> pcre_codes_;
+  std::array<PrefilterDatabase, kNumClasses> prefilter_;
+  std::array<std::vector<uint32_t>, kNumClasses> always_;
+  AddressIndex src_index_, dst_index_;
+  HsScratchPtr scratch_prototype_;  // allocated for every database; cloned per context
+  uint16_t max_vars_ = 0;
+  DetectOptions options_;
+  CompileStats stats_;
+};
+
+}  // namespace kagami::detect

@@ -1,0 +1,47 @@
+#pragma once
+// PCRE2 for verification: compile + JIT once per rule (engine-owned), and a
+// per-context PcreMatcher holding preallocated match data, match contexts
+// with the configured limits, and a JIT stack, so a match never allocates.
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rules/rule.h"
+
+namespace kagami::detect {
+
+struct PcreCodeDeleter {
+  void operator()(pcre2_code* c) const { pcre2_code_free(c); }
+};
+using PcreCodePtr = std::unique_ptr<pcre2_code, PcreCodeDeleter>;
+
+// Compiles a rule's pcre (flags from compile_options plus i/s/m/x letters).
+absl::StatusOr<PcreCodePtr> CompilePcre(const rules::PcreOption& option);
+
+class PcreMatcher {
+ public:
+  PcreMatcher(uint32_t match_limit, uint32_t depth_limit);
+  ~PcreMatcher();
+  PcreMatcher(const PcreMatcher&) = delete;
+  PcreMatcher& operator=(const PcreMatcher&) = delete;
+
+  // Searches subject[start, len). On a match sets [*mstart, *mend) relative
+  // to `subject`. Errors (limits hit) count as no match and are counted.
+  bool Match(const pcre2_code* code, const uint8_t* subject, size_t len, size_t start,
+             bool unlimited, size_t* mstart, size_t* mend);
+  uint64_t limit_hits() const { return limit_hits_; }
+
+ private:
+  pcre2_match_data* md_ = nullptr;
+  pcre2_match_context* limited_ = nullptr;
+  pcre2_match_context* unlimited_ = nullptr;
+  pcre2_jit_stack* jit_stack_ = nullptr;
+  uint64_t limit_hits_ = 0;
+};
+
+}  // namespace kagami::detect

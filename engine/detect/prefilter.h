@@ -1,0 +1,68 @@
+#pragma once
+// Prefilter: one Hyperscan block-mode literal database per packet class.
+// Patterns are deduplicated (same bytes and case mode -> one Hyperscan id) and
+// each id lists the rules that chose it as fast pattern, so a shared pattern is
+// reported once and fans out to all its rules. Literal compilation
+// (hs_compile_lit_multi) keeps bytes exact: no regex escaping, NULs allowed.
+
+#include <hs/hs.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+
+namespace kagami::detect {
+
+struct HsDatabaseDeleter {
+  void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+struct HsScratchDeleter {
+  void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
+};
+using HsDatabasePtr = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
+using HsScratchPtr = std::unique_ptr<hs_scratch_t, HsScratchDeleter>;
+
+class PrefilterBuilder {
+ public:
+  // Registers `rule` as owning fast pattern `bytes` (lower-cased by the
+  // builder when nocase).
+  void Add(const std::string& bytes, bool nocase, uint32_t rule);
+  size_t pattern_count() const { return patterns_.size(); }
+  bool empty() const { return patterns_.empty(); }
+
+ private:
+  friend class PrefilterDatabase;
+  struct Pattern {
+    std::string bytes;
+    bool nocase;
+    std::vector<uint32_t> rules;
+  };
+  std::vector<Pattern> patterns_;
+  absl::flat_hash_map<std::string, uint32_t> by_key_;  // nocase flag + bytes
+};
+
+class PrefilterDatabase {
+ public:
+  // Compiles the builder's patterns. Patterns Hyperscan refuses are dropped
+  // and their rules returned in `demoted` (the caller verifies those rules
+  // without a prefilter).
+  static absl::Status Build(const PrefilterBuilder& builder, PrefilterDatabase* out,
+                            std::vector<uint32_t>* demoted);
+  const hs_database_t* db() const { return db_.get(); }
+  std::span<const uint32_t> RulesFor(unsigned id) const {
+    return std::span<const uint32_t>(rule_ids_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
+  }
+  size_t pattern_count() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
+
+ private:
+  HsDatabasePtr db_;
+  std::vector<uint32_t> offsets_;
+  std::vector<uint32_t> rule_ids_;
+};
+
+}  // namespace kagami::detect

@@ -1,0 +1,285 @@
+#include "engine/detect/rule_compiler.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace kagami::detect {
+namespace {
+
+using rules::DetectStep;
+
+struct VarTable {
+  absl::flat_hash_map<std::string, int16_t> slots;
+  absl::StatusOr<Operand> Resolve(const rules::IntOrVar& v) const {
+    Operand o;
+    if (!v.is_var()) {
+      o.value = v.value;
+      return o;
+    }
+    auto it = slots.find(v.var);
+    if (it == slots.end()) return absl::InvalidArgumentError(absl::StrCat("unknown byte_extract variable '", v.var, "'"));
+    o.var = it->second;
+    return o;
+  }
+};
+
+absl::StatusOr<std::optional<Operand>> ResolveOpt(const VarTable& vars, const std::optional<rules::IntOrVar>& v) {
+  if (!v) return std::optional<Operand>();
+  auto o = vars.Resolve(*v);
+  if (!o.ok()) return o.status();
+  return std::optional<Operand>(*o);
+}
+
+absl::StatusOr<char> ByteTestOp(const std::string& op, bool* negate) {
+  if (op == "<") return '<';
+  if (op == ">") return '>';
+  if (op == "=") return '=';
+  if (op == "<=") return 'l';
+  if (op == ">=") return 'g';
+  if (op == "&") return '&';
+  if (op == "^") return '^';
+  if (op == "!=" || op == "!") {
+    *negate = !*negate;
+    return '=';
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unsupported byte_test operator '", op, "'"));
+}
+
+bool UsesCursor(const StepOp& op) {
+  return std::visit(
+      [](const auto& s) -> bool {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, ContentStep>) return s.relative();
+        else if constexpr (std::is_same_v<T, BsizeStep>) return false;
+        else return s.relative;
+      },
+      op);
+}
+
+void VarsUsed(const StepOp& op, std::vector<int16_t>* out) {
+  auto add = [&](const Operand& o) {
+    if (o.var >= 0) out->push_back(o.var);
+  };
+  auto add_opt = [&](const std::optional<Operand>& o) {
+    if (o) add(*o);
+  };
+  std::visit(
+      [&](const auto& s) {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, ContentStep>) {
+          add_opt(s.offset);
+          add_opt(s.depth);
+          add_opt(s.distance);
+          add_opt(s.within);
+        } else if constexpr (std::is_same_v<T, ByteTestStep>) {
+          add(s.value);
+          add(s.offset);
+        } else if constexpr (std::is_same_v<T, ByteJumpStep> || std::is_same_v<T, IsDataAtStep>) {
+          add(s.offset);
+        }
+      },
+      op);
+}
+
+}  // namespace
+
+bool ProtocolClasses(const std::string& protocol, ClassMask* classes) {
+  const std::string p = absl::AsciiStrToLower(protocol);
+  if (p == "ip" || p == "pkthdr") *classes = kAllClasses;
+  else if (p == "tcp" || p == "tcp-pkt" || p == "tcp-stream") *classes = 1u << kClassTcp;
+  else if (p == "udp") *classes = 1u << kClassUdp;
+  else if (p == "icmp") *classes = (1u << kClassIcmp4) | (1u << kClassIcmp6);
+  else if (p == "icmpv4") *classes = 1u << kClassIcmp4;
+  else if (p == "icmpv6") *classes = 1u << kClassIcmp6;
+  else if (p == "sctp") *classes = 1u << kClassOtherIp;
+  else return false;
+  return true;
+}
+
+absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
+                                              std::vector<PcreCodePtr>* pcre_codes) {
+  RuleCompileResult out;
+  CompiledRule& cr = out.rule;
+  const std::string proto = absl::AsciiStrToLower(rule.protocol);
+  if (!ProtocolClasses(proto, &cr.classes)) {
+    out.waiting_for_app_layer = true;
+  }
+  if (proto == "tcp-stream") cr.require_stream = true;
+  if (proto == "tcp-pkt") cr.forbid_stream = true;
+  if (proto == "sctp") cr.required_ip_proto = 132;
+  cr.src = AddressMatcher::From(rule.src_addr);
+  cr.dst = AddressMatcher::From(rule.dst_addr);
+  cr.sport = PortMatcher::From(rule.src_port);
+  cr.dport = PortMatcher::From(rule.dst_port);
+  cr.bidirectional = rule.bidirectional;
+  cr.flow = rule.flow;
+  cr.has_threshold = rule.threshold.has_value() || rule.detection_filter.has_value();
+  for (const auto& fb : rule.flowbits) {
+    using C = rules::FlowbitsOption::Command;
+    if (fb.command == C::kIsSet) out.waiting_for_flow_state = true;
+    if (fb.command == C::kNoAlert) cr.noalert = true;
+  }
+
+  VarTable vars;
+  for (const DetectStep& ds : rule.steps) {
+    if (ds.buffer != rules::kPayloadBuffer) out.waiting_for_app_layer = true;
+    CompiledStep cs;
+    absl::Status err = std::visit(
+        [&](const auto& opt) -> absl::Status {
+          using T = std::decay_t<decltype(opt)>;
+          if constexpr (std::is_same_v<T, rules::ContentOption>) {
+            ContentStep c;
+            c.nocase = opt.nocase;
+            c.pattern = opt.nocase ? absl::AsciiStrToLower(opt.bytes) : opt.bytes;
+            c.negated = opt.negated;
+            c.startswith = opt.startswith;
+            c.endswith = opt.endswith;
+            auto o = ResolveOpt(vars, opt.offset);
+            auto d = ResolveOpt(vars, opt.depth);
+            auto di = ResolveOpt(vars, opt.distance);
+            auto w = ResolveOpt(vars, opt.within);
+            for (const auto* r : {&o, &d, &di, &w}) {
+              if (!r->ok()) return r->status();
+            }
+            c.offset = *o;
+            c.depth = *d;
+            c.distance = *di;
+            c.within = *w;
+            if (c.startswith && !c.offset) c.offset = Operand{0, -1};
+            cs.op = std::move(c);
+          } else if constexpr (std::is_same_v<T, rules::PcreOption>) {
+            auto code = CompilePcre(opt);
+            if (!code.ok()) return code.status();
+            PcreStep p;
+            p.code = reinterpret_cast<const pcre2_real_code_8*>(code->get());
+            p.negated = opt.negated;
+            p.relative = opt.relative || opt.flags.find('R') != std::string::npos;
+            p.unlimited = opt.match_limit_override || opt.flags.find('O') != std::string::npos;
+            pcre_codes->push_back(std::move(*code));
+            cs.op = p;
+          } else if constexpr (std::is_same_v<T, rules::ByteTestOption>) {
+            ByteTestStep b;
+            b.nbytes = opt.nbytes;
+            b.negated = opt.op_negated;
+            auto op = ByteTestOp(opt.op, &b.negated);
+            if (!op.ok()) return op.status();
+            b.op = *op;
+            auto v = vars.Resolve(opt.value);
+            auto off = vars.Resolve(opt.offset);
+            if (!v.ok()) return v.status();
+            if (!off.ok()) return off.status();
+            b.value = *v;
+            b.offset = *off;
+            b.relative = opt.relative;
+            b.endian = opt.endian;
+            b.base = opt.base;
+            b.bitmask = opt.bitmask.value_or(0);
+            cs.op = b;
+          } else if constexpr (std::is_same_v<T, rules::ByteJumpOption>) {
+            ByteJumpStep b;
+            b.nbytes = opt.nbytes;
+            auto off = vars.Resolve(opt.offset);
+            if (!off.ok()) return off.status();
+            b.offset = *off;
+            b.relative = opt.relative;
+            b.multiplier = opt.multiplier == 0 ? 1 : opt.multiplier;
+            b.endian = opt.endian;
+            b.base = opt.base;
+            b.align = opt.align;
+            b.from_beginning = opt.from_beginning;
+            b.from_end = opt.from_end;
+            b.post_offset = opt.post_offset;
+            b.bitmask = opt.bitmask.value_or(0);
+            cs.op = b;
+          } else if constexpr (std::is_same_v<T, rules::ByteExtractOption>) {
+            ByteExtractStep b;
+            b.nbytes = opt.nbytes;
+            b.offset = opt.offset;
+            b.relative = opt.relative;
+            b.multiplier = opt.multiplier == 0 ? 1 : opt.multiplier;
+            b.endian = opt.endian;
+            b.base = opt.base;
+            b.align = opt.align;
+            b.bitmask = opt.bitmask.value_or(0);
+            auto [it, inserted] = vars.slots.try_emplace(opt.name, static_cast<int16_t>(vars.slots.size()));
+            b.slot = it->second;
+            cs.op = b;
+          } else if constexpr (std::is_same_v<T, rules::IsDataAtOption>) {
+            IsDataAtStep d;
+            auto off = vars.Resolve(opt.offset);
+            if (!off.ok()) return off.status();
+            d.offset = *off;
+            d.relative = opt.relative;
+            d.negated = opt.negated;
+            cs.op = d;
+          } else if constexpr (std::is_same_v<T, rules::BsizeOption>) {
+            cs.op = BsizeStep{opt.check};
+          }
+          return absl::OkStatus();
+        },
+        ds.option);
+    if (!err.ok()) return err;
+    cr.steps.push_back(std::move(cs));
+  }
+  cr.var_count = static_cast<uint16_t>(vars.slots.size());
+
+  // Where each variable is defined (the first byte_extract naming it).
+  std::vector<int> defined_at(cr.var_count, -1);
+  for (size_t i = 0; i < cr.steps.size(); ++i) {
+    if (const auto* b = std::get_if<ByteExtractStep>(&cr.steps[i].op)) {
+      if (defined_at[b->slot] < 0) defined_at[b->slot] = static_cast<int>(i);
+    }
+  }
+  const size_t n = cr.steps.size();
+  for (size_t i = 0; i < n; ++i) {
+    cr.steps[i].next_relative = i + 1 < n && UsesCursor(cr.steps[i + 1].op);
+    bool independent = !UsesCursor(cr.steps[i].op);
+    for (size_t k = i; independent && k < n; ++k) {
+      std::vector<int16_t> used;
+      VarsUsed(cr.steps[k].op, &used);
+      for (int16_t v : used) {
+        if (defined_at[v] < static_cast<int>(i)) independent = false;
+      }
+    }
+    cr.steps[i].independent_suffix = independent;
+  }
+
+  // Fast pattern: the content marked fast_pattern, else the longest positive
+  // content (first on ties), of the packet payload buffer.
+  int chosen = -1;
+  size_t best_len = 0;
+  for (size_t i = 0; i < rule.steps.size(); ++i) {
+    const auto* c = std::get_if<rules::ContentOption>(&rule.steps[i].option);
+    if (!c || c->negated || c->bytes.empty() || rule.steps[i].buffer != rules::kPayloadBuffer) continue;
+    if (c->fast_pattern) {
+      chosen = static_cast<int>(i);
+      break;
+    }
+    if (c->bytes.size() > best_len) {
+      best_len = c->bytes.size();
+      chosen = static_cast<int>(i);
+    }
+  }
+  if (chosen >= 0 && !out.waiting_for_app_layer) {
+    const auto& c = std::get<rules::ContentOption>(rule.steps[chosen].option);
+    FastPattern fp;
+    fp.bytes = c.bytes;
+    fp.nocase = c.nocase;
+    fp.step = static_cast<size_t>(chosen);
+    if (c.fast_pattern_chop) {
+      const auto [off, len] = *c.fast_pattern_chop;
+      if (off < fp.bytes.size()) fp.bytes = fp.bytes.substr(off, len);
+    }
+    if (c.fast_pattern_only && !c.fast_pattern_chop) {
+      std::get<ContentStep>(cr.steps[chosen].op).check_only = true;
+    }
+    if (!fp.bytes.empty()) out.fast_pattern = std::move(fp);
+  }
+  cr.never_matches = out.waiting_for_app_layer || out.waiting_for_flow_state;
+  return out;
+}
+
+}  // namespace kagami::detect

@@ -1,0 +1,38 @@
+#pragma once
+// Lowers one rules::Rule into a CompiledRule: protocol -> packet classes,
+// header matchers, steps with resolved byte_extract slots, compiled PCREs,
+// the fast pattern choice, and the backtracking hints.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/detect/compiled_rule.h"
+#include "engine/detect/pcre_matcher.h"
+#include "rules/rule.h"
+
+namespace kagami::detect {
+
+struct FastPattern {
+  std::string bytes;  // after fast_pattern chop
+  bool nocase = false;
+  size_t step = 0;
+};
+
+struct RuleCompileResult {
+  CompiledRule rule;
+  std::optional<FastPattern> fast_pattern;  // none: a non-prefilter rule
+  bool waiting_for_app_layer = false;
+  bool waiting_for_flow_state = false;
+};
+
+// Maps a rule protocol to packet classes; false for protocols only an app
+// layer can decide (http, dns, tls, ...).
+bool ProtocolClasses(const std::string& protocol, ClassMask* classes);
+
+// `pcre_codes` receives the compiled regexes (the CompiledRule points into them).
+absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
+                                              std::vector<PcreCodePtr>* pcre_codes);
+
+}  // namespace kagami::detect

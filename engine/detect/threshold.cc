@@ -1,0 +1,73 @@
+#include "engine/detect/threshold.h"
+
+#include <algorithm>
+
+namespace kagami::detect {
+
+using Type = rules::ThresholdOption::Type;
+using Track = rules::ThresholdOption::Track;
+
+ThresholdTracker::ThresholdTracker() { table_.reserve(1024); }
+
+void ThresholdTracker::Purge(int64_t now) {
+  absl::erase_if(table_, [now](const auto& kv) {
+    const State& s = kv.second;
+    return s.window_ns > 0 && now - s.window_start >= s.window_ns;
+  });
+  if (table_.size() >= kMaxEntries) table_.clear();
+}
+
+bool ThresholdTracker::Check(uint32_t rule, uint32_t kind, const rules::ThresholdOption& opt,
+                             const decode::Packet& p, int64_t ts_ns) {
+  Key key;
+  key.rule = rule;
+  key.kind = kind;
+  switch (opt.track) {
+    case Track::kBySrc: key.a = KeyOf(p.src); break;
+    case Track::kByDst: key.a = KeyOf(p.dst); break;
+    case Track::kByRule: break;
+    case Track::kByBoth: {
+      // Both directions between the same pair count together.
+      AddrKey s = KeyOf(p.src), d = KeyOf(p.dst);
+      key.a = std::min(s, d);
+      key.b = std::max(s, d);
+      break;
+    }
+  }
+  if (table_.size() >= kMaxEntries) Purge(ts_ns);
+  const int64_t window = static_cast<int64_t>(opt.seconds) * 1'000'000'000;
+  auto [it, inserted] = table_.try_emplace(key);
+  State& s = it->second;
+  const bool expired = window > 0 && ts_ns - s.window_start >= window;
+  if (inserted || expired) {
+    s.window_start = ts_ns;
+    s.window_ns = window;
+    s.count = 1;
+    s.alerted = false;
+  } else {
+    ++s.count;
+  }
+  const uint32_t n = std::max<uint32_t>(opt.count, 1);
+  if (kind == 1) return s.count > opt.count;  // detection_filter: rate exceeded
+  switch (opt.type) {
+    case Type::kLimit:
+      return s.count <= n;
+    case Type::kThreshold:
+      if (s.count >= n) {
+        s.count = 0;
+        return true;
+      }
+      return false;
+    case Type::kBoth:
+      if (s.count >= n && !s.alerted) {
+        s.alerted = true;
+        return true;
+      }
+      return false;
+    case Type::kDetectionFilter:
+      return s.count > opt.count;
+  }
+  return true;
+}
+
+}  // namespace kagami::detect

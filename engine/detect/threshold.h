@@ -1,0 +1,63 @@
+#pragma once
+// Per-context alert rate control for the threshold and detection_filter
+// keywords, keyed by (rule, kind, tracked address(es)) with packet time.
+//
+// Allocation: the table is reserved up front; a new key may still allocate
+// when the table grows. When it reaches kMaxEntries, expired entries are
+// purged, and if that is not enough the table is cleared (rate state is
+// best-effort, like Suricata's bounded threshold hash). State is per worker:
+// with several workers a source spread over them is counted per worker.
+
+#include <cstdint>
+
+#include "absl/container/flat_hash_map.h"
+#include "engine/decode/packet.h"
+#include "engine/detect/address_matcher.h"
+#include "rules/rule.h"
+
+namespace kagami::detect {
+
+class ThresholdTracker {
+ public:
+  static constexpr size_t kMaxEntries = 1 << 16;
+  ThresholdTracker();
+
+  // detection_filter: true when this match may alert (the rate was exceeded).
+  bool DetectionFilter(uint32_t rule, const rules::ThresholdOption& opt, const decode::Packet& p,
+                       int64_t ts_ns) {
+    return Check(rule, 1, opt, p, ts_ns);
+  }
+  // threshold: true when this match may alert.
+  bool Threshold(uint32_t rule, const rules::ThresholdOption& opt, const decode::Packet& p,
+                 int64_t ts_ns) {
+    return Check(rule, 0, opt, p, ts_ns);
+  }
+  size_t size() const { return table_.size(); }
+
+ private:
+  struct Key {
+    AddrKey a = 0, b = 0;
+    uint32_t rule = 0;
+    uint32_t kind = 0;
+    bool operator==(const Key&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), static_cast<uint64_t>(k.a), static_cast<uint64_t>(k.a >> 64),
+                        static_cast<uint64_t>(k.b), static_cast<uint64_t>(k.b >> 64), k.rule, k.kind);
+    }
+  };
+  struct State {
+    int64_t window_start = 0;
+    int64_t window_ns = 0;
+    uint32_t count = 0;
+    bool alerted = false;
+  };
+
+  bool Check(uint32_t rule, uint32_t kind, const rules::ThresholdOption& opt, const decode::Packet& p,
+             int64_t ts_ns);
+  void Purge(int64_t now);
+
+  absl::flat_hash_map<Key, State> table_;
+};
+
+}  // namespace kagami::detect

@@ -1,0 +1,122 @@
+#pragma once
+// ScanSummary: what `kagami scan` tells a person at the end of a run (files,
+// packets, bytes, throughput, alerts per signature, decode anomalies,
+// errors), and ProgressLine: the live one-line status it shows meanwhile on
+// a terminal. The per-packet and per-alert calls only bump counters; the
+// first alert of a rule adds one map entry, nothing else allocates.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "rules/rule.h"
+
+namespace kagami::output {
+
+class ScanSummary {
+ public:
+  ScanSummary() { Start(); }
+
+  // (Re)starts the wall clock; the constructor already did.
+  void Start();
+  // Stops the wall clock; Print() before Finish() measures up to "now".
+  void Finish();
+  // Fixes the elapsed time (tests, or a caller that measured it itself).
+  void set_elapsed_seconds(double s) { elapsed_override_ = s; }
+
+  void AddFile() { ++files_; }
+  void AddPacket(uint32_t wirelen) {
+    ++packets_;
+    bytes_ += wirelen;
+  }
+  // Keyed by the rule object: one map insert on a rule's first alert.
+  void AddAlert(const rules::Rule& rule) {
+    ++alerts_;
+    ++per_rule_[&rule];
+  }
+  // Decoder anomaly counters by name; zero counts are left out when printed.
+  void SetAnomalies(std::vector<std::pair<std::string, uint64_t>> anomalies) {
+    anomalies_ = std::move(anomalies);
+  }
+  void AddError(std::string message) { errors_.push_back(std::move(message)); }
+
+  uint64_t files() const { return files_; }
+  uint64_t packets() const { return packets_; }
+  uint64_t bytes() const { return bytes_; }
+  uint64_t alerts() const { return alerts_; }
+  size_t errors() const { return errors_.size(); }
+  double elapsed_seconds() const;
+
+  // The human summary, e.g.
+  //   kagami: scanned 3 files, 142,998 packets, 72.5 MB in 1.23 s (116,258 packets/s, 471.5 Mbit/s)
+  //   alerts: 12 from 3 signatures
+  //       count      sid  signature
+  //           7  2000001  ET MALWARE ...
+  // then anomalies and errors when there were any. Signatures are merged by
+  // (gid, sid, msg), sorted by count (most first), top 20 shown.
+  void Print(FILE* out) const;
+
+  static constexpr size_t kTopSignatures = 20;
+  static constexpr size_t kMaxErrorsShown = 10;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start_;
+  Clock::time_point end_;
+  bool finished_ = false;
+  double elapsed_override_ = -1;
+
+  uint64_t files_ = 0;
+  uint64_t packets_ = 0;
+  uint64_t bytes_ = 0;
+  uint64_t alerts_ = 0;
+  absl::flat_hash_map<const rules::Rule*, uint64_t> per_rule_;
+  std::vector<std::pair<std::string, uint64_t>> anomalies_;
+  std::vector<std::string> errors_;
+};
+
+// A carriage-return status line on stderr-like terminals:
+//   file 2/3  packets 12,345  bytes 10.2 MB  alerts 7
+// Does nothing unless `out` is a TTY (or `force` is set). Update() may be
+// called per packet: it looks at the clock only every few calls and redraws
+// at most four times a second.
+class ProgressLine {
+ public:
+  explicit ProgressLine(FILE* out, uint64_t total_files = 0, bool force = false);
+  ~ProgressLine() { Clear(); }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  bool enabled() const { return enabled_; }
+  void Update(const ScanSummary& s) {
+    if (!enabled_ || --countdown_ > 0) return;
+    MaybeDraw(s);
+  }
+  // Draws now regardless of the rate limit (e.g. when a new file starts).
+  void Draw(const ScanSummary& s);
+  // Erases the line, so that the summary starts on a clean line.
+  void Clear();
+
+  static constexpr std::chrono::milliseconds kInterval{250};
+
+ private:
+  void MaybeDraw(const ScanSummary& s);
+
+  FILE* out_;
+  uint64_t total_files_;
+  bool enabled_;
+  bool drawn_ = false;
+  uint32_t countdown_ = 1;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// 1234567 -> "1,234,567".
+std::string FormatCount(uint64_t v);
+// Decimal units, one decimal: 512 -> "512 B", 72'500'000 -> "72.5 MB".
+std::string FormatBytes(uint64_t v);
+
+}  // namespace kagami::output

@@ -1,0 +1,223 @@
+// Rule files: comments, continuation lines, include, directories, duplicate
+// sids; each logical rule goes to RuleParser.
+
+#include "rules/rule_loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "rules/text_util.h"
+#include "rules/classification.h"
+#include "rules/rule_parser.h"
+
+namespace kagami::rules {
+
+std::map<std::string, std::string> DefaultVariables() {
+  return {
+      {"HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"},
+      {"EXTERNAL_NET", "!$HOME_NET"},
+      {"HTTP_SERVERS", "$HOME_NET"},
+      {"SMTP_SERVERS", "$HOME_NET"},
+      {"SQL_SERVERS", "$HOME_NET"},
+      {"DNS_SERVERS", "$HOME_NET"},
+      {"TELNET_SERVERS", "$HOME_NET"},
+      {"AIM_SERVERS", "$EXTERNAL_NET"},
+      {"DC_SERVERS", "$HOME_NET"},
+      {"DNP3_SERVER", "$HOME_NET"},
+      {"DNP3_CLIENT", "$HOME_NET"},
+      {"MODBUS_CLIENT", "$HOME_NET"},
+      {"MODBUS_SERVER", "$HOME_NET"},
+      {"ENIP_CLIENT", "$HOME_NET"},
+      {"ENIP_SERVER", "$HOME_NET"},
+      {"HTTP_PORTS", "80"},
+      {"SHELLCODE_PORTS", "!80"},
+      {"ORACLE_PORTS", "1521"},
+      {"SSH_PORTS", "22"},
+      {"DNP3_PORTS", "20000"},
+      {"MODBUS_PORTS", "502"},
+      {"FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]"},
+      {"FTP_PORTS", "21"},
+      {"GENEVE_PORTS", "6081"},
+      {"VXLAN_PORTS", "4789"},
+      {"TEREDO_PORTS", "3544"},
+  };
+}
+
+namespace {
+
+Diagnostic MakeError(SourceLocation loc, std::string message) {
+  Diagnostic d;
+  d.location = std::move(loc);
+  d.message = std::move(message);
+  return d;
+}
+
+std::string LocationText(const SourceLocation& l) { return Cat(l.file, ":", l.line); }
+
+class Loader {
+ public:
+  explicit Loader(const LoadOptions& options) {
+    for (auto& [k, v] : DefaultVariables()) env_.variables[k] = v;
+    for (const auto& [k, v] : options.variables) {
+      std::string name = k;
+      if (!name.empty() && name[0] == '$') name.erase(0, 1);
+      env_.variables[name] = v;
+    }
+    if (options.classification_file.empty()) {
+      env_.classifications = &DefaultClassifications(&set_.diagnostics);
+    } else {
+      own_classes_ = LoadClassificationFile(options.classification_file, &set_.diagnostics);
+      env_.classifications = &own_classes_;
+    }
+  }
+
+  void LoadPath(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::vector<std::string> files;
+      // Recursive, so a directory of packs (rules/packs/NAME/*.rules) loads whole.
+      for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->path().extension() == ".rules" && it->is_regular_file(ec)) files.push_back(it->path().string());
+      }
+      if (ec) set_.diagnostics.push_back(MakeError({path, 0, 0}, Cat("cannot list directory: ", ec.message())));
+      std::sort(files.begin(), files.end());
+      for (const std::string& f : files) LoadFile(f, nullptr);
+      return;
+    }
+    LoadFile(path, nullptr);
+  }
+
+  // `from` is the include line that named this file, if any.
+  void LoadFile(const std::string& path, const SourceLocation* from) {
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(path, ec).string();
+    if (ec) key = path;
+    if (std::find(stack_.begin(), stack_.end(), key) != stack_.end()) {
+      std::string chain;
+      for (const std::string& s : stack_) chain += s + " -> ";
+      set_.diagnostics.push_back(MakeError(from ? *from : SourceLocation{path, 0, 0},
+                                           Cat("include cycle: ", chain, key)));
+      return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in || std::filesystem::is_directory(path, ec)) {
+      std::string why = std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno);
+      set_.diagnostics.push_back(MakeError(from ? *from : SourceLocation{path, 0, 0},
+                                           Cat("cannot read rule file '", path, "': ", why)));
+      return;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    stack_.push_back(key);
+    ParseText(text, path, std::filesystem::path(path).parent_path().string());
+    stack_.pop_back();
+  }
+
+  void ParseText(std::string_view text, std::string_view name, const std::string& base_dir) {
+    SourceMap map;
+    map.file = std::string(name);
+    std::string rule;
+    bool open = false;  // a rule continues on the next line
+    int line_no = 0;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      if (nl == std::string_view::npos) nl = text.size();
+      std::string_view line = text.substr(pos, nl - pos);
+      pos = nl + 1;
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!open) {
+        size_t lead = 0;
+        std::string_view t = Trim(line, &lead);
+        if (t.empty() || t.front() == '#') continue;
+        if (t.starts_with("include") && t.size() > 7 && IsSpace(t[7])) {
+          Include(t.substr(8), {map.file, line_no, static_cast<int>(lead) + 1}, base_dir);
+          continue;
+        }
+        rule.clear();
+        map.pieces.clear();
+        map.pieces.push_back({0, line_no, static_cast<int>(lead) + 1});
+        rule.append(line.substr(lead));
+      } else {
+        map.pieces.push_back({rule.size(), line_no, 1});
+        rule.append(line);
+      }
+      // A trailing backslash joins the next line.
+      size_t end = rule.size();
+      while (end > 0 && IsSpace(rule[end - 1])) --end;
+      if (end > 0 && rule[end - 1] == '\\') {
+        rule.resize(end - 1);
+        open = true;
+        continue;
+      }
+      open = false;
+      ParseOne(rule, map);
+    }
+    if (open) ParseOne(rule, map);
+  }
+
+  RuleSet Take() { return std::move(set_); }
+
+ private:
+  void Include(std::string_view arg, const SourceLocation& where, const std::string& base_dir) {
+    std::string_view p = Trim(arg);
+    if (p.size() >= 2 && p.front() == '"' && p.back() == '"') p = p.substr(1, p.size() - 2);
+    if (p.empty()) {
+      set_.diagnostics.push_back(MakeError(where, "include needs a file name"));
+      return;
+    }
+    std::filesystem::path target(p);
+    if (target.is_relative() && !base_dir.empty()) target = std::filesystem::path(base_dir) / target;
+    LoadFile(target.string(), &where);
+  }
+
+  void ParseOne(std::string_view text, const SourceMap& map) {
+    size_t end = text.size();
+    while (end > 0 && IsSpace(text[end - 1])) --end;
+    text = text.substr(0, end);
+    Rule rule;
+    RuleParser parser(&env_, text, &map);
+    if (!parser.Parse(&rule)) {
+      set_.diagnostics.push_back(MakeError(map.At(parser.error().offset), parser.error().message));
+      return;
+    }
+    rule.location = map.At(0);
+    rule.text = std::string(text);
+    auto [it, inserted] = seen_.try_emplace({rule.gid, rule.sid}, rule.location);
+    if (!inserted) {
+      set_.diagnostics.push_back(MakeError(rule.location, Cat("duplicate rule gid ", rule.gid, " sid ", rule.sid,
+                                                                       ": first defined at ", LocationText(it->second))));
+      return;
+    }
+    set_.rules.push_back(std::move(rule));
+  }
+
+  ParseEnv env_;
+  ClassificationTable own_classes_;
+  RuleSet set_;
+  std::map<std::pair<uint32_t, uint32_t>, SourceLocation> seen_;
+  std::vector<std::string> stack_;
+};
+
+}  // namespace
+
+RuleSet LoadRules(const std::vector<std::string>& paths, const LoadOptions& options) {
+  Loader loader(options);
+  for (const std::string& p : paths) loader.LoadPath(p);
+  return loader.Take();
+}
+
+RuleSet ParseRules(std::string_view text, std::string_view name, const LoadOptions& options) {
+  Loader loader(options);
+  loader.ParseText(text, name.empty() ? "<string>" : name, "");
+  return loader.Take();
+}
+
+}  // namespace kagami::rules

@@ -1,0 +1,212 @@
+// Files, positions and diagnostics: comments, continuation lines, include,
+// directories, duplicate sids, malformed input.
+
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "rules/rule_loader.h"
+#include "tests/rules/rule_test_util.h"
+
+namespace kagami::rules {
+namespace {
+
+using testing::Error;
+using testing::Parse;
+
+TEST(Diagnostic, ToString) {
+  Diagnostic d;
+  d.location = {"a.rules", 3, 7};
+  d.message = "bad";
+  EXPECT_EQ(d.ToString(), "a.rules:3:7: error: bad");
+  d.severity = Diagnostic::Severity::kWarning;
+  EXPECT_EQ(d.ToString(), "a.rules:3:7: warning: bad");
+  d.severity = Diagnostic::Severity::kNote;
+  d.location = {"a.rules", 0, 0};
+  EXPECT_EQ(d.ToString(), "a.rules: note: bad");
+}
+
+TEST(Loader, UnknownKeywordPointsAtKeyword) {
+  RuleSet set = ParseRules("# header comment\n\n  alert tcp any any -> any any (msg:\"x\"; foo:bar; sid:1;)\n",
+                           "my.rules", {});
+  ASSERT_EQ(set.diagnostics.size(), 1u);
+  EXPECT_EQ(set.diagnostics[0].ToString(), "my.rules:3:42: error: unknown keyword 'foo'");
+  EXPECT_EQ(set.error_count(), 1u);
+  EXPECT_TRUE(set.rules.empty());
+}
+
+TEST(Loader, ErrorsLeaveOtherRulesLoaded) {
+  RuleSet set = Parse(
+      "alert tcp any any -> any any (sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"no sid\";)\n"
+      "alert tcp any any -> any any (sid:2; dsize:abc;)\n"
+      "alert tcp any any -> any any (sid:1; rev:2;)\n"
+      "alert tcp any any -> any any (sid:3; pcre:\"/a(/\";)\n"
+      "alert tcp any any -> any any (gid:2; sid:1;)\n");
+  ASSERT_EQ(set.rules.size(), 2u);
+  EXPECT_EQ(set.rules[0].sid, 1u);
+  EXPECT_EQ(set.rules[1].gid, 2u);
+  ASSERT_EQ(set.diagnostics.size(), 4u);
+  EXPECT_EQ(set.diagnostics[0].ToString(), "t.rules:2:1: error: rule has no 'sid' option");
+  EXPECT_EQ(set.diagnostics[1].ToString(),
+            "t.rules:3:44: error: invalid number check 'abc' (expected N, !N, <N, >N, <=N, >=N, N<>M or N-M)");
+  EXPECT_EQ(set.diagnostics[2].ToString(), "t.rules:4:1: error: duplicate rule gid 1 sid 1: first defined at t.rules:1");
+  EXPECT_EQ(set.diagnostics[3].location.line, 5);
+  EXPECT_EQ(set.diagnostics[3].location.column, 47);  // the end of the regex, where ')' is missing
+  EXPECT_EQ(set.diagnostics[3].message.rfind("pcre: ", 0), 0u);
+}
+
+TEST(Loader, MultiLineRulesKeepPhysicalPositions) {
+  RuleSet set = Parse(
+      "alert tcp any any -> any any ( \\\n"
+      "    msg:\"split\"; \\\n"
+      "    content:\"abc\"; \\\n"
+      "    bogus; sid:5;)\n"
+      "alert tcp any any -> any any (msg:\"ok\"; \\\r\n"
+      "  sid:6;)\r\n");
+  ASSERT_EQ(set.diagnostics.size(), 1u);
+  EXPECT_EQ(set.diagnostics[0].ToString(), "t.rules:4:5: error: unknown keyword 'bogus'");
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.rules[0].sid, 6u);
+  EXPECT_EQ(set.rules[0].location.line, 5);
+  EXPECT_EQ(set.rules[0].text, "alert tcp any any -> any any (msg:\"ok\";   sid:6;)");
+
+  set = Parse("alert tcp any any -> any any (msg:\"x\"; \\\n  content:\"a\"; \\\n  sid:9;)\n");
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.rules[0].steps[0].location.line, 2);
+  EXPECT_EQ(set.rules[0].steps[0].location.column, 3);
+}
+
+TEST(Loader, CommentsAndDisabledRules) {
+  RuleSet set = Parse("# alert tcp any any -> any any (sid:1;)\n   #alert bogus\n\n\t\n"
+                      "alert tcp any any -> any any (sid:2;) \n");
+  EXPECT_TRUE(set.diagnostics.empty());
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.rules[0].sid, 2u);
+}
+
+TEST(Loader, MalformedInputsNeverCrash) {
+  EXPECT_EQ(Error("alert tcp any any -> any any (sid:1;"), "1:37: unterminated rule options: expected ')' at the end of the rule");
+  EXPECT_EQ(Error("alert tcp any any -> any any"), "1:29: expected '(' and rule options after the rule header");
+  EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"unterminated; sid:1;)"),
+            "1:35: unterminated quoted string in option 'msg'");
+  EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"x\" sid:1;)"), "1:35: unterminated quoted string in option 'msg'");
+  EXPECT_EQ(Error("alert tcp any any -> any any (sid:1; msg:\"x\")"), "1:42: unterminated quoted string in option 'msg'");
+  EXPECT_EQ(Error("alert tcp any any -> any any (sid:1 rev:1)"), "1:42: missing ';' after option 'sid'");
+  EXPECT_EQ(Error("alert tcp any any -> any any (sid:1; ??? )"), "1:38: expected a rule option keyword, found '?'");
+  EXPECT_EQ(Error("alert tcp any any -> any any (sid:1; msg \"x\";)"), "1:42: expected ':' or ';' after option 'msg'");
+  // Garbage bytes and huge lines produce diagnostics, not crashes.
+  std::string garbage = "alert tcp any any -> any any (";
+  for (int i = 0; i < 256; ++i) garbage.push_back(static_cast<char>(i));
+  garbage += ")\n\x01\x02\xff(\n)))))\n[[[[[\n";
+  RuleSet set = Parse(garbage);
+  EXPECT_TRUE(set.rules.empty());
+  EXPECT_GE(set.error_count(), 1u);
+  std::string huge = "alert tcp any any -> any any (msg:\"" + std::string(1 << 20, 'A') + "\"; content:\"" +
+                     std::string(1 << 16, 'B') + "\"; sid:1;)";
+  set = Parse(huge);
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.rules[0].msg.size(), 1u << 20);
+  std::string deep = "alert tcp " + std::string(5000, '[') + "1.2.3.4" + std::string(5000, ']') + " any -> any any (sid:1;)";
+  set = Parse(deep);
+  EXPECT_EQ(set.rules.size() + set.error_count(), 1u);
+  set = Parse("alert tcp any any -> any any (content:\"a\"; sid:1;) \\");  // trailing continuation at EOF
+  EXPECT_EQ(set.rules.size(), 1u);
+}
+
+class LoaderFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kagami_rules_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::filesystem::path p = dir_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(LoaderFiles, DirectoryInNameOrderAndIncludes) {
+  Write("b.rules", "alert tcp any any -> any any (sid:2;)\n");
+  Write("a.rules", "alert tcp any any -> any any (sid:1;)\ninclude sub/extra.inc\n");
+  Write("sub/extra.inc", "alert tcp any any -> any any (sid:10;)\ninclude ../more/more.inc\n");
+  Write("more/more.inc", "alert tcp any any -> any any (sid:11;)\n");
+  Write("ignored.txt", "alert tcp any any -> any any (sid:99;)\n");
+  RuleSet set = LoadRules({dir_.string()}, {});
+  for (const Diagnostic& d : set.diagnostics) ADD_FAILURE() << d.ToString();
+  ASSERT_EQ(set.rules.size(), 4u);
+  EXPECT_EQ(set.rules[0].sid, 1u);
+  EXPECT_EQ(set.rules[1].sid, 10u);
+  EXPECT_EQ(set.rules[2].sid, 11u);
+  EXPECT_EQ(set.rules[3].sid, 2u);
+  EXPECT_EQ(set.rules[1].location.file, (dir_ / "a.rules").parent_path().string() + "/sub/extra.inc");
+}
+
+TEST_F(LoaderFiles, DirectoriesLoadRecursivelyInPathOrder) {
+  Write("packs/zeta/z.rules", "alert tcp any any -> any any (sid:3;)\n");
+  Write("packs/alpha/b.rules", "alert tcp any any -> any any (sid:2;)\n");
+  Write("packs/alpha/a.rules", "alert tcp any any -> any any (sid:1;)\n");
+  RuleSet set = LoadRules({(dir_ / "packs").string()}, {});
+  ASSERT_EQ(set.rules.size(), 3u);
+  EXPECT_EQ(set.rules[0].sid, 1u);
+  EXPECT_EQ(set.rules[1].sid, 2u);
+  EXPECT_EQ(set.rules[2].sid, 3u);
+}
+
+TEST_F(LoaderFiles, IncludeCycleAndMissingFile) {
+  std::string a = Write("a.rules", "alert tcp any any -> any any (sid:1;)\ninclude b.rules\n");
+  Write("b.rules", "alert tcp any any -> any any (sid:2;)\n  include a.rules\ninclude missing.rules\n");
+  RuleSet set = LoadRules({a}, {});
+  EXPECT_EQ(set.rules.size(), 2u);
+  ASSERT_EQ(set.diagnostics.size(), 2u);
+  EXPECT_EQ(set.diagnostics[0].location.line, 2);
+  EXPECT_EQ(set.diagnostics[0].location.column, 3);
+  EXPECT_NE(set.diagnostics[0].message.find("include cycle"), std::string::npos) << set.diagnostics[0].message;
+  EXPECT_EQ(set.diagnostics[1].location.line, 3);
+  EXPECT_NE(set.diagnostics[1].message.find("cannot read rule file"), std::string::npos);
+}
+
+TEST_F(LoaderFiles, UnreadablePathAndDuplicateAcrossFiles) {
+  std::string a = Write("a.rules", "alert tcp any any -> any any (sid:7;)\n");
+  std::string b = Write("b.rules", "\nalert udp any any -> any any (sid:7;)\n");
+  RuleSet set = LoadRules({a, b, (dir_ / "nope.rules").string()}, {});
+  EXPECT_EQ(set.rules.size(), 1u);
+  ASSERT_EQ(set.diagnostics.size(), 2u);
+  EXPECT_EQ(set.diagnostics[0].ToString(), b + ":2:1: error: duplicate rule gid 1 sid 7: first defined at " + a + ":1");
+  EXPECT_EQ(set.diagnostics[1].location.file, (dir_ / "nope.rules").string());
+}
+
+TEST_F(LoaderFiles, ClassificationFile) {
+  std::string c = Write("class.config",
+                        "# comment\nconfig classification: my-class,My Class,2\nconfig classification: broken\n"
+                        "nonsense line\n");
+  LoadOptions o;
+  o.classification_file = c;
+  RuleSet set = ParseRules("alert tcp any any -> any any (classtype:my-class; sid:1;)\n"
+                           "alert tcp any any -> any any (classtype:trojan-activity; sid:2;)\n",
+                           "x.rules", o);
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.rules[0].category, "My Class");
+  EXPECT_EQ(set.rules[0].priority, 2);
+  ASSERT_EQ(set.diagnostics.size(), 3u);
+  EXPECT_EQ(set.diagnostics[0].location.line, 3);
+  EXPECT_EQ(set.diagnostics[0].location.column, 23);
+  EXPECT_EQ(set.diagnostics[1].location.line, 4);
+  EXPECT_EQ(set.diagnostics[1].location.column, 1);
+  EXPECT_EQ(set.diagnostics[2].location.file, "x.rules");
+  o.classification_file = (dir_ / "none.config").string();
+  set = ParseRules("alert tcp any any -> any any (sid:1;)", "x.rules", o);
+  EXPECT_EQ(set.rules.size(), 1u);
+  ASSERT_EQ(set.diagnostics.size(), 1u);
+  EXPECT_EQ(set.diagnostics[0].message, "cannot read classification file");
+}
+
+}  // namespace
+}  // namespace kagami::rules
