@@ -627,7 +627,8 @@ bool RuleParser::OptThreshold(const RawOption& o, std::string_view kind) {
       else if (val == "by_dst") t.track = ThresholdOption::Track::kByDst;
       else if (val == "by_rule") t.track = ThresholdOption::Track::kByRule;
       else if (val == "by_both") t.track = ThresholdOption::Track::kByBoth;
-      else return Fail(arg.offset, Cat(kind, ": unknown track '", val, "' (expected by_src, by_dst, by_rule or by_both)"));
+      else if (val == "by_flow") t.track = ThresholdOption::Track::kByFlow;
+      else return Fail(arg.offset, Cat(kind, ": unknown track '", val, "' (expected by_src, by_dst, by_rule, by_both or by_flow)"));
       have_track = true;
     } else if (key == "count" || key == "seconds") {
       uint64_t n = 0;

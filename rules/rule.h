@@ -167,7 +167,7 @@ struct FlowbitsOption {
 
 struct ThresholdOption {
   enum class Type : uint8_t { kLimit, kThreshold, kBoth, kDetectionFilter };
-  enum class Track : uint8_t { kBySrc, kByDst, kByRule, kByBoth };
+  enum class Track : uint8_t { kBySrc, kByDst, kByRule, kByBoth, kByFlow };
   Type type = Type::kLimit;
   Track track = Track::kBySrc;
   uint32_t count = 0;

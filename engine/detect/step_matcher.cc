@@ -105,8 +105,12 @@ struct Matcher {
 
   Result Step(const ByteJumpStep& b, const CompiledStep&, size_t i, int64_t cursor) {
     const int64_t pos = (b.relative ? cursor : 0) + Eval(b.offset);
-    uint64_t v;
-    if (!ReadNumber(st.buf, st.len, pos, b.nbytes, b.endian, b.base, &v)) return Result::kNoMatch;
+    uint64_t v = 0;
+    if (b.nbytes == 0) {
+      if (pos < 0 || pos > st.len) return Result::kNoMatch;  // a pure cursor move
+    } else if (!ReadNumber(st.buf, st.len, pos, b.nbytes, b.endian, b.base, &v)) {
+      return Result::kNoMatch;
+    }
     v = ApplyBitmask(v, b.bitmask);
     int64_t val = static_cast<int64_t>(v) * static_cast<int64_t>(b.multiplier);
     if (b.align && (val % 4) != 0) val += 4 - (val % 4);

@@ -33,6 +33,18 @@ bool ThresholdTracker::Check(uint32_t rule, uint32_t kind, const rules::Threshol
       key.b = std::max(s, d);
       break;
     }
+    case Track::kByFlow: {
+      // Both directions of one 5-tuple (and VLAN) are one flow.
+      AddrKey s = KeyOf(p.src), d = KeyOf(p.dst);
+      bool src_low = s < d || (s == d && p.src_port <= p.dst_port);
+      key.a = src_low ? s : d;
+      key.b = src_low ? d : s;
+      uint16_t low_port = src_low ? p.src_port : p.dst_port;
+      uint16_t high_port = src_low ? p.dst_port : p.src_port;
+      key.ports = (uint64_t{low_port} << 48) | (uint64_t{high_port} << 32) | (uint64_t{p.ip_proto} << 16) |
+                  (p.vlan_count ? p.vlan_id[0] : 0);
+      break;
+    }
   }
   if (table_.size() >= kMaxEntries) Purge(ts_ns);
   const int64_t window = static_cast<int64_t>(opt.seconds) * 1'000'000'000;

@@ -37,13 +37,14 @@ class ThresholdTracker {
  private:
   struct Key {
     AddrKey a = 0, b = 0;
+    uint64_t ports = 0;  // by_flow: ports, protocol and VLAN of the 5-tuple
     uint32_t rule = 0;
     uint32_t kind = 0;
     bool operator==(const Key&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
       return H::combine(std::move(h), static_cast<uint64_t>(k.a), static_cast<uint64_t>(k.a >> 64),
-                        static_cast<uint64_t>(k.b), static_cast<uint64_t>(k.b >> 64), k.rule, k.kind);
+                        static_cast<uint64_t>(k.b), static_cast<uint64_t>(k.b >> 64), k.ports, k.rule, k.kind);
     }
   };
   struct State {

@@ -80,6 +80,17 @@ TEST(ByteJump, FromEnd) {
   EXPECT_TRUE(TcpRuleMatches("byte_jump:1,0,from_end,post_offset -2; content:\"XY\"; distance:0; within:2;", p));
 }
 
+TEST(ByteJump, ZeroBytesOnlyMovesTheCursor) {
+  // Suricata's bug-4623 shape: step back from a content's end with post_offset.
+  std::string p = "xx\x7c\xe0\x3a\x01\xe8\xed\x0f\x54"s;
+  EXPECT_TRUE(TcpRuleMatches("content:\"|3a 01 e8 ed 0f|\"; byte_jump:0,0,relative,post_offset -7; "
+                             "pcre:\"/^\\x7c\\xe0\\x3a/R\";", p));
+  EXPECT_TRUE(TcpRuleMatches("content:\"|01 e8 ed 0f 54|\"; byte_jump:0,0,relative,post_offset -7; "
+                             "pcre:\"/^\\xe0\\x3a\\x01\\xe8\\xed\\x0f\\x54/R\";", p));
+  EXPECT_FALSE(TcpRuleMatches("content:\"|01 e8 ed 0f 54|\"; byte_jump:0,0,relative,post_offset -7; "
+                              "pcre:\"/^\\x3a/R\";", p));
+}
+
 TEST(ByteJump, StringValue) {
   // "12" then 12 bytes later "!".
   EXPECT_TRUE(TcpRuleMatches("byte_jump:2,0,string,dec; content:\"!\"; distance:0; within:1;",

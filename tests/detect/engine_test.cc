@@ -184,6 +184,15 @@ TEST(Threshold, TrackedPerSource) {
   EXPECT_FALSE(h.Fires(*MakeTcp("1.1.1.2", 1, "2.2.2.2", 2, "x")));
 }
 
+TEST(Threshold, TrackedPerFlowInBothDirections) {
+  Harness h("alert tcp any any -> any any (msg:\"t\"; content:\"x\"; "
+            "threshold:type limit, track by_flow, count 1, seconds 60; sid:1;)");
+  EXPECT_TRUE(h.Fires(*MakeTcp("1.1.1.1", 1000, "2.2.2.2", 80, "x")));
+  EXPECT_FALSE(h.Fires(*MakeTcp("2.2.2.2", 80, "1.1.1.1", 1000, "x")));  // reply: same flow
+  EXPECT_TRUE(h.Fires(*MakeTcp("1.1.1.1", 1001, "2.2.2.2", 80, "x")));   // another flow
+  EXPECT_FALSE(h.Fires(*MakeTcp("1.1.1.1", 1001, "2.2.2.2", 80, "x")));
+}
+
 TEST(Engine, StatsAndRejection) {
   rules::RuleSet set = rules::ParseRules(R"(alert tcp any any -> any any (msg:"a"; content:"abc"; sid:1;)
 alert tcp any any -> any any (msg:"b"; sid:2;)
