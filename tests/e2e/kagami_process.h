@@ -10,7 +10,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,12 +79,12 @@ inline std::vector<std::string> Lines(const std::string& text) {
 
 // The signature ids of the alert records in EVE text, in order.
 inline std::vector<long> AlertSids(const std::string& eve) {
-  static const std::regex sid_re("\"signature_id\":([0-9]+)");
+  static const std::string kKey = "\"signature_id\":";
   std::vector<long> sids;
   for (const std::string& line : Lines(eve)) {
     if (line.find("\"event_type\":\"alert\"") == std::string::npos) continue;
-    std::smatch m;
-    if (std::regex_search(line, m, sid_re)) sids.push_back(std::stol(m[1]));
+    size_t at = line.find(kKey);
+    if (at != std::string::npos) sids.push_back(std::strtol(line.c_str() + at + kKey.size(), nullptr, 10));
   }
   return sids;
 }
