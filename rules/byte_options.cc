@@ -110,7 +110,7 @@ WordResult CommonWord(const std::string& key, std::string_view val, CommonByteAr
     if ((args).base_set && !(args).string) return Fail(o.value.offset, kw ": hex/dec/oct need 'string'"); \
     if ((args).string && !(args).base_set) (args).base = NumberBase::kDec;                             \
     uint32_t max_bytes = (args).string ? kMaxStringBytes : kMaxBinaryBytes;                            \
-    if ((nbytes_val) < (min_bytes) || (nbytes_val) > max_bytes)                                        \
+    if (static_cast<int64_t>(nbytes_val) < (min_bytes) || (nbytes_val) > max_bytes)                                    \
       return Fail((nbytes_tok).offset, Cat(kw ": number of bytes must be ", (min_bytes), "-", max_bytes, \
                                                     (args).string ? " with 'string'" : " (binary)"));  \
   } while (0)
@@ -147,7 +147,7 @@ bool RuleParser::OptByteTest(const RawOption& o, std::string_view) {
     if (r == WordResult::kBad) return Fail(args[i].offset, Cat("byte_test: ", err));
     if (r == WordResult::kUnknown) return Fail(args[i].offset, Cat("byte_test: unknown option '", args[i].text, "'"));
   }
-  KAGAMI_COMMON_FINISH("byte_test", args[0], b.nbytes, common, 1u);
+  KAGAMI_COMMON_FINISH("byte_test", args[0], b.nbytes, common, 1);
   b.endian = common.endian;
   b.base = common.base;
   b.bitmask = common.bitmask;
@@ -190,7 +190,7 @@ bool RuleParser::OptByteJump(const RawOption& o, std::string_view) {
     if (r == WordResult::kUnknown) return Fail(args[i].offset, Cat("byte_jump: unknown option '", args[i].text, "'"));
   }
   if (b.from_beginning && b.from_end) return Fail(o.value.offset, "byte_jump: from_beginning and from_end exclude each other");
-  KAGAMI_COMMON_FINISH("byte_jump", args[0], b.nbytes, common, 0u);
+  KAGAMI_COMMON_FINISH("byte_jump", args[0], b.nbytes, common, 0);
   b.endian = common.endian;
   b.base = common.base;
   b.bitmask = common.bitmask;
@@ -235,7 +235,7 @@ bool RuleParser::OptByteExtract(const RawOption& o, std::string_view) {
     if (r == WordResult::kBad) return Fail(args[i].offset, Cat("byte_extract: ", err));
     if (r == WordResult::kUnknown) return Fail(args[i].offset, Cat("byte_extract: unknown option '", args[i].text, "'"));
   }
-  KAGAMI_COMMON_FINISH("byte_extract", args[0], b.nbytes, common, 1u);
+  KAGAMI_COMMON_FINISH("byte_extract", args[0], b.nbytes, common, 1);
   b.endian = common.endian;
   b.base = common.base;
   b.bitmask = common.bitmask;
