@@ -76,6 +76,13 @@ TEST(LiveE2eTest, CapturesFiltersReopensAndStopsCleanly) {
                           dir);
   ASSERT_GT(pid, 0);
 
+  // The banner comes after the signal handlers are in place; a SIGHUP before
+  // that would end the process.
+  for (int i = 0; i < 300 && ReadFile(dir + "/stderr").find("listening on") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(ReadFile(dir + "/stderr"), HasSubstr("listening on"));
+
   // Send until the capture is up and the first alert is on disk.
   Bytes marker = EthUdp("192.0.2.1", 5000, "192.0.2.2", 9999, "kagami-live");
   Bytes other = EthUdp("192.0.2.1", 5000, "192.0.2.2", 9998, "kagami-live");

@@ -203,9 +203,10 @@ TEST(Options, ThresholdAndDetectionFilter) {
   ASSERT_TRUE(r.detection_filter);
   EXPECT_EQ(r.detection_filter->type, ThresholdOption::Type::kDetectionFilter);
   EXPECT_EQ(r.detection_filter->track, ThresholdOption::Track::kByBoth);
-  r = One(Tcp("threshold:type limit, track by_flow, count 1, seconds 60;"));
-  EXPECT_EQ(r.threshold->track, ThresholdOption::Track::kByFlow);
   EXPECT_EQ(r.detection_filter->count, 10u);
+  r = One(Tcp("threshold:type limit, track by_flow, count 1, seconds 60;"));
+  ASSERT_TRUE(r.threshold);
+  EXPECT_EQ(r.threshold->track, ThresholdOption::Track::kByFlow);
   EXPECT_EQ(Error(Tcp("threshold:type limit, track by_src, count 1;")), "1:41: threshold needs type, track, count and seconds");
   EXPECT_EQ(Error(Tcp("threshold:type often, track by_src, count 1, seconds 2;")),
             "1:41: threshold: unknown type 'often' (expected limit, threshold or both)");
