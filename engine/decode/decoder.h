@@ -66,6 +66,9 @@ enum class DecodeResult : uint8_t {
 class Decoder {
  public:
   explicit Decoder(DecoderOptions options = {}) : options_(options) {}
+  // Checksum validation can be switched off mid-capture (Suricata's "auto"
+  // mode gives up on captures taken with checksum offloading).
+  void set_verify_checksums(bool verify) { options_.verify_checksums = verify; }
   DecodeResult Decode(const capture::PacketView& view, Packet& packet);
   const DecoderCounters& counters() const { return counters_; }
 

@@ -46,8 +46,7 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
       options_(options),
       eve_(eve),
       summary_(summary),
-      decoder_(decode::DecoderOptions{.verify_checksums = true}),
-      decoder_no_checksums_(decode::DecoderOptions{.verify_checksums = false}),
+      decoder_(decode::DecoderOptions{.verify_checksums = options.checksums == ChecksumMode::kVerify}),
       detect_(detect::DetectContext::Create(engine_)),
       verify_checksums_(options.checksums == ChecksumMode::kVerify) {
   alerts_buffer_.reserve(64);
@@ -59,13 +58,13 @@ void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
   if (packet.ip_checksum_bad || packet.l4_checksum_bad) ++checksum_bad_;
   if (checksum_sampled_ == kChecksumSample && checksum_bad_ * kChecksumBadRatio > kChecksumSample) {
     verify_checksums_ = false;
+    decoder_.set_verify_checksums(false);
   }
 }
 
 void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view source_name) {
   decode::Packet packet;
-  decode::Decoder& decoder = verify_checksums_ ? decoder_ : decoder_no_checksums_;
-  decode::DecodeResult result = decoder.Decode(view, packet);
+  decode::DecodeResult result = decoder_.Decode(view, packet);
   if (summary_) {
     summary_->AddPacket(view.wirelen);
     if (progress_) progress_->Update(*summary_);

@@ -68,7 +68,6 @@ class Scanner {
   output::ScanSummary* summary_;
   output::ProgressLine* progress_ = nullptr;
   decode::Decoder decoder_;
-  decode::Decoder decoder_no_checksums_;
   std::unique_ptr<detect::DetectContext> detect_;
   std::vector<detect::Alert> alerts_buffer_;
   bool verify_checksums_ = false;

@@ -61,6 +61,15 @@ TEST(ScannerTest, CountsAlertsPerRule) {
   EXPECT_EQ(scanner.decoder_counters().packets, 3u);
 }
 
+TEST(ScannerTest, CountsPacketsWithChecksumsIgnored) {
+  Scanner scanner(Engine("alert tcp any any -> any any (msg:\"m\"; content:\"x\"; sid:1;)"),
+                  ScannerOptions{.checksums = ChecksumMode::kIgnore}, nullptr, nullptr);
+  Bytes frame = testing::EthTcp("10.0.0.1", 1, "10.0.0.2", 2, "x");
+  scanner.ProcessPacket(View(frame, 1), "x");
+  EXPECT_EQ(scanner.decoder_counters().packets, 1u);
+  EXPECT_EQ(scanner.decoder_counters().bytes, frame.size());
+}
+
 // Like Suricata's checksum "auto" mode: a capture where most packets have bad
 // checksums (taken with offloading) stops being validated after the sample.
 TEST(ScannerTest, ChecksumValidationTurnsOffForOffloadedCaptures) {
