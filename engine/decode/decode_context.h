@@ -15,6 +15,28 @@ inline uint32_t Load32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
 }
 
+// Walks IPv4- and TCP-style options: kind 0 ends the list, kind 1 is a
+// one-byte NOP, every other kind is kind, length (counting those two bytes),
+// value. `visit(kind, len, value)` sees every option, EOL and NOP included
+// (len 1), and returns false to stop early. Returns false when an option's
+// length does not fit the options area (the walk stops there).
+template <typename Visit>
+bool WalkOptions(const uint8_t* o, uint32_t n, Visit&& visit) {
+  for (uint32_t i = 0; i < n;) {
+    const uint8_t kind = o[i];
+    if (kind <= 1) {
+      if (!visit(kind, uint8_t{1}, o + i + 1) || kind == 0) return true;
+      ++i;
+      continue;
+    }
+    if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i) return false;
+    const uint8_t len = o[i + 1];
+    if (!visit(kind, len, o + i + 2)) return true;
+    i += len;
+  }
+  return true;
+}
+
 struct Context {
   Packet& pkt;
   DecoderCounters& counters;

@@ -14,33 +14,24 @@ namespace {
 void DecodeOptions(Context& c, const uint8_t* o, uint32_t n) {
   if (n == 0) return;
   uint16_t bits = kIpOptAny;
-  bool bad = false;
-  for (uint32_t i = 0; i < n && !bad;) {
-    const uint8_t kind = o[i];
-    if (kind == 0) {  // end of list: the rest is padding
-      bits |= kIpOptEol;
-      break;
-    }
-    if (kind == 1) {
-      bits |= kIpOptNop;
-      ++i;
-      continue;
-    }
-    if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i) {
-      bad = true;
-      break;
-    }
-    const uint8_t len = o[i + 1];
+  bool bad = false;  // a known option with an impossible length or pointer
+  const bool fits = WalkOptions(o, n, [&](uint8_t kind, uint8_t len, const uint8_t* v) {
     switch (kind) {
+      case 0:  // end of list: the rest is padding
+        bits |= kIpOptEol;
+        break;
+      case 1:
+        bits |= kIpOptNop;
+        break;
       case 7:    // record route
       case 131:  // loose source route
       case 137:  // strict source route: pointer >= 4, whole addresses
         bits |= kind == 7 ? kIpOptRr : kind == 131 ? kIpOptLsrr : kIpOptSsrr;
-        bad = len < 3 || (len - 3) % 4 != 0 || o[i + 2] < 4;
+        bad = len < 3 || (len - 3) % 4 != 0 || v[0] < 4;
         break;
       case 68:  // timestamp: pointer >= 5
         bits |= kIpOptTs;
-        bad = len < 4 || o[i + 2] < 5;
+        bad = len < 4 || v[0] < 5;
         break;
       case 130:
         bits |= kIpOptSec;
@@ -57,8 +48,9 @@ void DecodeOptions(Context& c, const uint8_t* o, uint32_t n) {
       default:
         break;
     }
-    i += len;
-  }
+    return !bad;
+  });
+  if (!fits) bad = true;
   c.pkt.ipv4_options = bits;
   if (bad) c.Flag(Anomaly::kIpv4BadOptions);
 }

@@ -41,19 +41,7 @@ void BadL4Checksum(Context& c, Anomaly a) {
 void DecodeTcpOptions(Context& c, const uint8_t* o, uint32_t n) {
   Packet& pkt = c.pkt;
   bool bad = false;
-  for (uint32_t i = 0; i < n;) {
-    const uint8_t kind = o[i];
-    if (kind == 0) break;
-    if (kind == 1) {
-      ++i;
-      continue;
-    }
-    if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i) {
-      bad = true;
-      break;
-    }
-    const uint8_t len = o[i + 1];
-    const uint8_t* v = o + i + 2;
+  const bool fits = WalkOptions(o, n, [&](uint8_t kind, uint8_t len, const uint8_t* v) {
     switch (kind) {
       case 2:  // MSS
         if (len == 4) pkt.tcp_mss = Load16(v); else bad = true;
@@ -79,8 +67,9 @@ void DecodeTcpOptions(Context& c, const uint8_t* o, uint32_t n) {
       default:
         break;
     }
-    i += len;
-  }
+    return true;  // keep the well-formed options that follow a bad one
+  });
+  if (!fits) bad = true;
   if (bad) c.Flag(Anomaly::kTcpBadOptions);
 }
 
