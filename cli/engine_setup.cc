@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "rules/rule_loader.h"
+#include "rules/threshold_config.h"
 
 namespace kagami::cli {
 
@@ -13,7 +14,13 @@ void AddRuleOptions(CLI::App& app, RuleOptions& o) {
   app.add_option("--var", o.vars, "Set a rule variable, e.g. --var HOME_NET=[10.0.0.0/8] (repeatable)");
   app.add_option("--classification", o.classification,
                  "classification.config to use (default: the shipped one)");
+  AddThresholdFileOption(app, o);
   app.add_flag("--strict", o.strict, "Treat any rule error as fatal");
+}
+
+void AddThresholdFileOption(CLI::App& app, RuleOptions& o) {
+  app.add_option("--threshold-file", o.threshold_file,
+                 "Suricata threshold.config: suppress, threshold/event_filter entries (rate_filter ignored)");
 }
 
 std::string ShippedPacksDir() {
@@ -41,6 +48,22 @@ bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics)
 
   rules::RuleSet set = rules::LoadRules(paths, load);
   std::vector<rules::Diagnostic> diagnostics = set.diagnostics;
+  if (!o.threshold_file.empty()) {
+    // A threshold file error is fatal whatever --strict says: a half-applied
+    // suppress list would silently let through what it was written to hold.
+    rules::ThresholdConfig thresholds = rules::LoadThresholdConfig(o.threshold_file, load.variables);
+    if (const size_t bad = thresholds.error_count(); bad > 0) {
+      if (!quiet_diagnostics) {
+        for (const rules::Diagnostic& d : diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+      }
+      for (const rules::Diagnostic& d : thresholds.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+      std::fprintf(stderr, "kagami: %zu error%s in threshold file %s; stopping\n", bad, bad == 1 ? "" : "s",
+                   o.threshold_file.c_str());
+      return false;
+    }
+    diagnostics.insert(diagnostics.end(), thresholds.diagnostics.begin(), thresholds.diagnostics.end());
+    rules::ApplyThresholdConfig(set, thresholds, &diagnostics);
+  }
   auto compiled = detect::DetectEngine::Compile(set, detect::DetectOptions{}, &diagnostics);
   size_t errors = 0;
   for (const rules::Diagnostic& d : diagnostics) {

@@ -17,10 +17,13 @@ struct RuleOptions {
   std::vector<std::string> rule_paths;  // empty: the shipped packs
   std::vector<std::string> vars;        // NAME=VALUE
   std::string classification;
+  std::string threshold_file;           // Suricata threshold.config; empty: none
   bool strict = false;
 };
 
 void AddRuleOptions(CLI::App& app, RuleOptions& options);
+// Just --threshold-file (AddRuleOptions includes it), for `rules check`.
+void AddThresholdFileOption(CLI::App& app, RuleOptions& options);
 
 // Where the shipped detection packs live: $KAGAMI_PACKS, else the source
 // tree's rules/packs.
@@ -33,8 +36,9 @@ struct LoadedEngine {
 };
 
 // Loads and compiles the rules, printing diagnostics to stderr. Fails (with
-// a message already printed) when the options are bad, or on any rule error
-// under --strict.
+// a message already printed) when the options are bad, on any error in the
+// threshold file (unreadable or a bad line), or on any rule error under
+// --strict.
 bool LoadEngine(const RuleOptions& options, LoadedEngine& out, bool quiet_diagnostics = false);
 
 }  // namespace kagami::cli

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/engine_setup.h"
 #include "cli/signals.h"
+#include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
 #include "engine/pipeline/scanner.h"
@@ -19,6 +20,7 @@ struct LiveArgs {
   std::string bpf;
   std::string eve = "eve.json";
   std::string checksums = "ignore";
+  TrafficArgs traffic;
   bool quiet = false;
 };
 
@@ -44,6 +46,10 @@ int RunLive(const LiveArgs& args) {
   options.checksums = args.checksums == "verify" ? pipeline::ChecksumMode::kVerify
                                                  : pipeline::ChecksumMode::kIgnore;
   options.flush_alerts = true;
+  if (std::string error; !ApplyTrafficArgs(args.traffic, options, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
   pipeline::RunControl control;
@@ -57,6 +63,7 @@ int RunLive(const LiveArgs& args) {
   summary.AddFile();
   absl::Status status = scanner.Run(**live, &control);
   g_live = nullptr;
+  scanner.Finish();
   eve.Flush();
   if (!status.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(status.message()).c_str());
@@ -78,6 +85,7 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
   auto args = std::make_shared<LiveArgs>();
   CLI::App* cmd = app.add_subcommand("live", "Capture from a network interface and match live");
   AddRuleOptions(*cmd, args->rules);
+  AddTrafficOptions(*cmd, args->traffic);
   cmd->add_option("--interface,-i", args->interface, "Interface to capture on")->required();
   cmd->add_option("--bpf", args->bpf, "BPF capture filter, e.g. 'not port 22'");
   cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")

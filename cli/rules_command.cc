@@ -34,6 +34,7 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit) {
   check->add_option("paths", options->rule_paths, "Rule files or directories")->required();
   check->add_option("--var", options->vars, "Set a rule variable NAME=VALUE (repeatable)");
   check->add_option("--classification", options->classification, "classification.config to use");
+  AddThresholdFileOption(*check, *options);
   check->add_flag("--strict", options->strict, "Exit at the first rule error");
   check->callback([options, set_exit] { set_exit(RunCheck(*options)); });
 }

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/engine_setup.h"
 #include "cli/signals.h"
+#include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
 #include "engine/pipeline/scanner.h"
@@ -18,7 +19,7 @@ struct ScanArgs {
   RuleOptions rules;
   std::string eve = "eve.json";
   std::string checksums = "verify";
-  std::string midstream = "false";
+  TrafficArgs traffic;
   bool quiet = false;
   std::vector<std::string> inputs;
 };
@@ -52,7 +53,10 @@ int RunScan(const ScanArgs& args) {
   pipeline::ScannerOptions options;
   options.checksums = args.checksums == "ignore" ? pipeline::ChecksumMode::kIgnore
                                                  : pipeline::ChecksumMode::kVerify;
-  options.midstream = args.midstream == "true";
+  if (std::string error; !ApplyTrafficArgs(args.traffic, options, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
   pipeline::RunControl control;
@@ -81,6 +85,8 @@ int RunScan(const ScanArgs& args) {
     }
     eve.Flush();
   }
+  // Flows end with the last capture: data still held back is inspected.
+  scanner.Finish();
   eve.Flush();
   summary.Finish();
   progress.Clear();
@@ -101,10 +107,7 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
                   "verify: validate IP/TCP/UDP/ICMP checksums as Suricata does for pcaps; ignore: don't")
       ->check(CLI::IsMember({"verify", "ignore", "auto"}))
       ->capture_default_str();
-  cmd->add_option("--midstream", args->midstream,
-                  "Pick up TCP sessions whose handshake was not seen (true|false)")
-      ->check(CLI::IsMember({"true", "false"}))
-      ->capture_default_str();
+  AddTrafficOptions(*cmd, args->traffic);
   cmd->add_flag("--quiet,-q", args->quiet, "No summary on stderr");
   cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order")
       ->required();

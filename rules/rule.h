@@ -174,6 +174,17 @@ struct ThresholdOption {
   uint32_t seconds = 0;
 };
 
+// A threshold.config "suppress" entry attached to a rule (rules/threshold_config.h):
+// kAll: the rule never alerts (it still matches, counts and sets flowbits);
+// otherwise alerts whose source (kBySrc), destination (kByDst) or either
+// address (kByEither) is in `addresses` are not logged.
+struct Suppression {
+  enum class Track : uint8_t { kAll, kBySrc, kByDst, kByEither };
+  Track track = Track::kAll;
+  AddressSet addresses;     // unused for kAll
+  SourceLocation location;  // the threshold.config line
+};
+
 struct Reference {
   std::string system;  // "url", "cve", ...
   std::string id;
@@ -200,6 +211,7 @@ struct Rule {
   std::vector<FlowbitsOption> flowbits;
   std::optional<ThresholdOption> threshold;
   std::optional<ThresholdOption> detection_filter;
+  std::vector<Suppression> suppressions;  // from threshold.config; any one suppresses
   std::vector<DetectStep> steps;
 
   SourceLocation location;

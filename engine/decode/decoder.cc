@@ -30,6 +30,16 @@ constexpr std::string_view kAnomalyNames[] = {
     "ip.bad_version",
     "vlan.too_many_tags",
     "ipv6.extension_chain_too_long",
+    "gre.truncated",
+    "gre.bad_version",
+    "gre.bad_header",
+    "erspan.truncated",
+    "erspan.bad_header",
+    "vxlan.truncated",
+    "vxlan.bad_header",
+    "geneve.truncated",
+    "geneve.bad_header",
+    "tunnel.too_deep",
 };
 static_assert(std::size(kAnomalyNames) == static_cast<size_t>(Anomaly::kCount),
               "every Anomaly needs a name");

@@ -85,6 +85,9 @@ bool DecodeIpv6(Context& c, const uint8_t* p, uint32_t len, IpResult& out) {
     }
     if (next == kRouting) final_dst = FinalDestination(h, hlen, final_dst);
     if (next == kFragment) {
+      // Where reassembly finds it (and, before it, the unfragmentable part).
+      // (Only a jumbogram could put it past 65535; that is no valid fragment.)
+      pkt.ipv6_frag_offset = off <= 0xffff ? static_cast<uint16_t>(off) : 0;
       const uint16_t frag = Load16(h + 2);
       pkt.frag_offset = frag >> 3;
       pkt.ip_mf = (frag & 1) != 0;

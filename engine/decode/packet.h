@@ -29,7 +29,18 @@ enum FlowFlag : uint8_t {
   kFlowKnown = 1 << 0,        // a flow exists for this packet
   kFlowToServer = 1 << 1,     // packet goes client -> server (else to client)
   kFlowEstablished = 1 << 2,  // TCP: handshake completed; UDP: both sides seen
-  kFlowStream = 1 << 3,       // the payload is reassembled stream data
+};
+
+// Packet::tunnel_type: the encapsulation a packet was carried in
+// (Decoder::DecodeTunnel).
+enum class TunnelType : uint8_t {
+  kNone,      // not inside a tunnel
+  kGre,       // GRE (RFC 2784/2890): IPv4, IPv6 or Ethernet (0x6558) payload
+  kErspan,    // ERSPAN type I, II or III, inside GRE
+  kVxlan,     // VXLAN (RFC 7348), inside UDP
+  kGeneve,    // Geneve (RFC 8926), inside UDP
+  kIpInIp,    // IPv4 inside IPv4 or IPv6 (protocol 4)
+  kIpv6InIp,  // IPv6 inside IPv4 or IPv6 (protocol 41)
 };
 
 struct Packet {
@@ -51,6 +62,7 @@ struct Packet {
   uint32_t frag_id = 0;          // IPv4 identification or IPv6 32-bit fragment id
   uint16_t frag_offset = 0;      // in 8-byte units
   bool is_fragment = false;      // MF set or offset > 0: no transport header parsed
+  uint16_t ipv6_frag_offset = 0; // offset from l3 of the IPv6 Fragment header; 0 if none
   uint16_t ipv4_options = 0;     // Ipv4Option bits
   const uint8_t* l3 = nullptr;   // start of the (innermost) IP header
   uint32_t l3_len = 0;           // IP header + payload bytes present (caplen-limited)
@@ -86,9 +98,24 @@ struct Packet {
   // 0 means no flow is known for this packet.
   uint8_t flow_flags = 0;
 
+  // Tunnels, filled by Decoder::DecodeTunnel on the packet it decapsulates.
+  // An inner packet's pointers lie inside its outer packet's payload, so in
+  // the same capture frame (`view` is the outer packet's view).
+  uint8_t tunnel_depth = 0;   // 0: not inside a tunnel; 1: inside one tunnel ...
+  TunnelType tunnel_type = TunnelType::kNone;  // what carried this packet
+  uint32_t tunnel_id = 0;     // VXLAN/Geneve VNI, GRE key, ERSPAN session id; 0: none
+  const Packet* outer = nullptr;  // the packet that carried this one (valid while the caller keeps it)
+
   bool has_tcp() const { return l4 != nullptr && ip_proto == 6; }
   bool has_udp() const { return l4 != nullptr && ip_proto == 17; }
   bool has_icmp() const { return l4 != nullptr && (ip_proto == 1 || ip_proto == 58); }
+  // The outermost packet of a tunnel chain (this one when not in a tunnel):
+  // what Suricata's EVE `tunnel` object describes.
+  const Packet& root() const {
+    const Packet* p = this;
+    while (p->outer != nullptr) p = p->outer;
+    return *p;
+  }
 };
 
 }  // namespace kagami::decode

@@ -94,6 +94,14 @@ struct BsizeStep {
 using StepOp = std::variant<ContentStep, PcreStep, ByteTestStep, ByteJumpStep, ByteExtractStep,
                             IsDataAtStep, BsizeStep>;
 
+// A flowbits condition (isset/isnotset, checked with the rule) or action
+// (set/unset/toggle, applied when the rule matches), on interned bit indices.
+struct FlowbitOp {
+  rules::FlowbitsOption::Command command = rules::FlowbitsOption::Command::kSet;
+  std::vector<uint32_t> bits;
+  bool any_of = false;  // "a|b": one of them; else all of them
+};
+
 struct CompiledStep {
   StepOp op;
   // The following step continues from this step's match end, so when it
@@ -119,8 +127,16 @@ struct CompiledRule {
   bool bidirectional = false;
 
   const rules::HeaderChecks* header = nullptr;  // null when empty
+  std::vector<FlowbitOp> flowbit_checks, flowbit_actions;
+  // Suricata evaluates rules that set flowbits before rules that read them,
+  // so a bit set by one rule is visible to the next on the same packet:
+  // 0 set only, 1 set and read, 2 read only, 3 no flowbits.
+  uint8_t flowbits_rank = 3;
   std::optional<rules::FlowOption> flow;
-  bool require_stream = false, forbid_stream = false;  // tcp-stream / tcp-pkt
+  // Where payload steps look: packets, reassembled stream chunks, or both
+  // (the default). tcp-stream / flow:only_stream require the stream;
+  // tcp-pkt / flow:no_stream / dsize keep to packets.
+  bool require_stream = false, forbid_stream = false;
   int16_t required_ip_proto = -1;  // e.g. 132 for sctp rules
 
   std::vector<CompiledStep> steps;

@@ -32,21 +32,24 @@ class DetectContextImpl final : public DetectContext {
     }
   }
 
-  void Inspect(const decode::Packet& packet, std::vector<Alert>& out) override;
+  void Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) override;
   const std::vector<uint64_t>& rule_hits() const override { return hits_; }
 
  private:
   void AddCandidate(uint32_t r) {
     if (stamps_[r] == generation_) return;
     stamps_[r] = generation_;
-    candidates_.push_back(r);
+    candidates_.push_back((static_cast<uint64_t>(engine_->compiled_[r].order) << 32) | r);
   }
   static int OnHsMatch(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
     auto* self = static_cast<DetectContextImpl*>(ctx);
     for (uint32_t r : self->engine_->prefilter_[self->cls_].RulesFor(id)) self->AddCandidate(r);
     return 0;
   }
-  bool Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f);
+  bool Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f, const FlowContext& flow);
+  bool MatchBuffer(const CompiledRule& r, const uint8_t* data, uint32_t len, int64_t min_end);
+  bool CheckFlowbits(const CompiledRule& r, const flow::FlowVars& vars) const;
+  void ApplyFlowbits(const CompiledRule& r, flow::FlowVars& vars) const;
   bool PassesThresholds(uint32_t r, const decode::Packet& p);
 
   std::shared_ptr<const DetectEngineImpl> engine_;
@@ -55,34 +58,97 @@ class DetectContextImpl final : public DetectContext {
   ThresholdTracker thresholds_;
   std::vector<uint32_t> stamps_;
   uint32_t generation_ = 0;
-  std::vector<uint32_t> candidates_;
-  std::vector<uint64_t> matched_;  // (alert order rank << 32) | rule index
+  std::vector<uint64_t> candidates_;  // (alert order rank << 32) | rule index
+  std::vector<uint64_t> matched_;     // the same, for rules that matched
   std::vector<uint64_t> hits_;
   std::vector<int64_t> vars_;
   PacketClass cls_ = kClassOtherIp;
 };
 
-bool DetectContextImpl::Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f) {
-  if (!MatchRuleHeader(r, p, f)) return false;
-  if (r.steps.empty()) return true;
+bool DetectContextImpl::MatchBuffer(const CompiledRule& r, const uint8_t* data, uint32_t len, int64_t min_end) {
   StepMatchState st;
-  st.buf = p.payload ? p.payload : kEmptyBuffer;
-  st.len = p.payload ? p.payload_len : 0;
+  st.buf = data ? data : kEmptyBuffer;
+  st.len = data ? len : 0;
   st.vars = vars_.data();
   st.pcre = &pcre_;
   st.budget = kStepBudget;
+  st.min_end = min_end;
   return MatchSteps(r, st);
+}
+
+bool DetectContextImpl::Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
+                               const FlowContext& flow) {
+  if (!MatchRuleHeader(r, p, f)) return false;
+  if (!r.flowbit_checks.empty() || !r.flowbit_actions.empty()) {
+    // Suricata: flowbits need a flow; without one the rule cannot match.
+    if (!flow.vars) return false;
+    if (!r.flowbit_checks.empty() && !CheckFlowbits(r, *flow.vars)) return false;
+  }
+  const bool stream = flow.stream && flow.stream->has_new() && !r.forbid_stream && f.cls == kClassTcp;
+  if (r.steps.empty()) return !flow.pseudo && (!r.require_stream || stream);
+  if (!r.require_stream && !flow.pseudo && MatchBuffer(r, p.payload, p.payload_len, -1)) return true;
+  return stream && MatchBuffer(r, flow.stream->data, flow.stream->len, flow.stream->new_from);
+}
+
+namespace {
+bool BitSet(const flow::FlowVars& v, uint32_t bit) {
+  return bit / 64 < v.bits.size() && (v.bits[bit / 64] >> (bit % 64)) & 1;
+}
+}  // namespace
+
+bool DetectContextImpl::CheckFlowbits(const CompiledRule& r, const flow::FlowVars& vars) const {
+  // Bits of another engine (before a reload) mean nothing to this one.
+  const bool current = vars.generation == engine_->generation_;
+  for (const FlowbitOp& op : r.flowbit_checks) {
+    const bool want = op.command == rules::FlowbitsOption::Command::kIsSet;
+    bool any = false, all = true;
+    for (uint32_t b : op.bits) {
+      const bool ok = (current && BitSet(vars, b)) == want;
+      any |= ok;
+      all &= ok;
+    }
+    if (!(op.any_of ? any : all)) return false;
+  }
+  return true;
+}
+
+void DetectContextImpl::ApplyFlowbits(const CompiledRule& r, flow::FlowVars& vars) const {
+  if (vars.generation != engine_->generation_) {
+    vars.clear();
+    vars.generation = engine_->generation_;
+  }
+  using C = rules::FlowbitsOption::Command;
+  for (const FlowbitOp& op : r.flowbit_actions) {
+    for (uint32_t b : op.bits) {
+      if (b / 64 >= vars.bits.size()) {
+        if (op.command == C::kUnset) continue;
+        vars.bits.resize(b / 64 + 1, 0);
+      }
+      const uint64_t mask = uint64_t{1} << (b % 64);
+      switch (op.command) {
+        case C::kSet: vars.bits[b / 64] |= mask; break;
+        case C::kUnset: vars.bits[b / 64] &= ~mask; break;
+        case C::kToggle: vars.bits[b / 64] ^= mask; break;
+        default: break;
+      }
+    }
+  }
 }
 
 bool DetectContextImpl::PassesThresholds(uint32_t r, const decode::Packet& p) {
   const rules::Rule& rule = engine_->rules_[r];
   const int64_t ts = p.view ? p.view->ts_ns : 0;
+  // threshold.config suppressions come first (Suricata). A suppressed alert
+  // is not logged but the rule's action still applies: a pass rule passes.
+  const Suppressed suppressed =
+      rule.suppressions.empty() ? Suppressed::kNo : CheckSuppressions(rule.suppressions, p);
+  if (suppressed == Suppressed::kByAddress) return rule.action == rules::Action::kPass;
   if (rule.detection_filter && !thresholds_.DetectionFilter(r, *rule.detection_filter, p, ts)) return false;
   if (rule.threshold && !thresholds_.Threshold(r, *rule.threshold, p, ts)) return false;
-  return true;
+  return suppressed == Suppressed::kNo || rule.action == rules::Action::kPass;
 }
 
-void DetectContextImpl::Inspect(const decode::Packet& packet, std::vector<Alert>& out) {
+void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) {
   out.clear();
   if (packet.ip_version == 0) return;
   const DetectEngineImpl& e = *engine_;
@@ -95,9 +161,18 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, std::vector<Alert>
   }
   candidates_.clear();
 
+  // Fast patterns of the packet, and of the stream chunk (all of it: a
+  // rule's fast pattern may lie in the lookback while the rest of its match
+  // arrives now; MatchSteps' min_end keeps old matches from alerting again).
+  // When the chunk's new bytes are the packet's payload, one scan serves both.
   const hs_database_t* db = e.prefilter_[cls_].db();
-  if (db && scratch_ && packet.payload && packet.payload_len > 0) {
+  const bool stream = cls_ == kClassTcp && flow.stream && flow.stream->has_new();
+  if (db && scratch_ && packet.payload && packet.payload_len > 0 && !(stream && flow.stream->covers_packet)) {
     hs_scan(db, reinterpret_cast<const char*>(packet.payload), packet.payload_len, 0, scratch_.get(),
+            &DetectContextImpl::OnHsMatch, this);
+  }
+  if (db && scratch_ && stream) {
+    hs_scan(db, reinterpret_cast<const char*>(flow.stream->data), flow.stream->len, 0, scratch_.get(),
             &DetectContextImpl::OnHsMatch, this);
   }
   const ClassMask bit = static_cast<ClassMask>(1u << cls_);
@@ -113,19 +188,24 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, std::vector<Alert>
   }
   for (uint32_t r : e.always_[cls_]) AddCandidate(r);
 
+  // Rules run in alert order, which puts flowbit setters before readers, so
+  // a bit set by one rule is seen by the next on the same packet.
+  std::sort(candidates_.begin(), candidates_.end());
   matched_.clear();
-  for (uint32_t r : candidates_) {
+  for (uint64_t key : candidates_) {
+    const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];
-    if (!Verify(cr, packet, facts)) continue;
+    if (!Verify(cr, packet, facts, flow)) continue;
     ++hits_[r];
-    if (!cr.noalert) matched_.push_back((static_cast<uint64_t>(cr.order) << 32) | r);
+    if (!cr.flowbit_actions.empty()) ApplyFlowbits(cr, *flow.vars);
+    if (!cr.noalert) matched_.push_back(key);
   }
   if (matched_.empty()) return;
 
-  // Alert order: action (pass, drop, reject, alert), priority, sid. A pass
-  // rule that survives its thresholds ends inspection: nothing ranked after
-  // it (every drop/reject/alert) is logged, and pass itself is not logged.
-  std::sort(matched_.begin(), matched_.end());
+  // Alert order: action (pass, drop, reject, alert), flowbits, priority,
+  // sid. A pass rule that survives its thresholds ends inspection: nothing
+  // ranked after it (every drop/reject/alert) is logged, and pass itself is
+  // not logged.
   for (uint64_t key : matched_) {
     const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];

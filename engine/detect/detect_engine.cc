@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <numeric>
 
@@ -36,7 +37,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
 
   std::vector<std::optional<FastPattern>> fast_patterns;
   for (const rules::Rule& rule : ruleset.rules) {
-    auto result = CompileRule(rule, &engine->pcre_codes_);
+    auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flowbit_names_);
     if (!result.ok()) {
       ++stats.rules_rejected;
       if (diagnostics) {
@@ -51,13 +52,15 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     result->rule.index = static_cast<uint32_t>(engine->rules_.size());
     engine->rules_.push_back(rule);
     if (result->waiting_for_app_layer) ++stats.rules_waiting_for_app_layer;
-    else if (result->waiting_for_flow_state) ++stats.rules_waiting_for_flow_state;
     if (rule.steps.empty()) ++stats.header_only_rules;
     engine->max_vars_ = std::max(engine->max_vars_, result->rule.var_count);
     fast_patterns.push_back(result->rule.never_matches ? std::nullopt : std::move(result->fast_pattern));
     engine->compiled_.push_back(std::move(result->rule));
   }
   stats.rules_loaded = engine->rules_.size();
+  stats.flowbit_names = engine->flowbit_names_.size();
+  static std::atomic<uint64_t> generations{0};
+  engine->generation_ = ++generations;
 
   // Header pointers into the now-stable rule vector; alert order ranks.
   const size_t n = engine->compiled_.size();
@@ -72,6 +75,8 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     const rules::Rule& rb = engine->rules_[b];
     const int aa = ActionRank(ra.action), ab = ActionRank(rb.action);
     if (aa != ab) return aa < ab;
+    const int fa = engine->compiled_[a].flowbits_rank, fb = engine->compiled_[b].flowbits_rank;
+    if (fa != fb) return fa < fb;
     if (ra.priority != rb.priority) return ra.priority < rb.priority;
     if (ra.sid != rb.sid) return ra.sid < rb.sid;
     return ra.gid < rb.gid;

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/decode/packet.h"
+#include "engine/flow/flow.h"
 #include "rules/rule.h"
 
 namespace kagami::detect {
@@ -26,15 +27,38 @@ struct CompileStats {
   size_t prefilter_patterns = 0; // patterns in all Hyperscan databases
   size_t header_only_rules = 0;  // rules with no payload step
   double compile_seconds = 0;
-  // Rules compiled in but unable to match until later layers exist: an
+  // Rules compiled in but unable to match until the app layer exists: an
   // app-layer protocol (http, dns, tls...) or a step on a buffer other than
-  // "pkt" (no app layer yet), or flowbits:isset (no flow state yet).
+  // "pkt".
   size_t rules_waiting_for_app_layer = 0;
-  size_t rules_waiting_for_flow_state = 0;
+  size_t flowbit_names = 0;          // distinct flowbits the rules use
   size_t prefilter_rules = 0;      // rules reached through a Hyperscan fast pattern
   size_t address_indexed_rules = 0;  // non-prefilter rules reached through the address index
   size_t always_checked_rules = 0;   // non-prefilter rules checked on every packet of their class
   size_t hyperscan_databases = 0;
+};
+
+// Reassembled TCP data a packet made available (see engine/stream).
+struct StreamData {
+  const uint8_t* data = nullptr;
+  uint32_t len = 0;
+  // data[0, new_from) was inspected with an earlier packet; a stream match
+  // must reach past it, so nothing alerts twice for the same bytes.
+  uint32_t new_from = 0;
+  // The new bytes are exactly the packet's payload (in-order delivery), so
+  // scanning the chunk covers the packet too.
+  bool covers_packet = false;
+  bool has_new() const { return len > new_from; }
+};
+
+// What the flow and stream layers know about the packet being inspected.
+struct FlowContext {
+  flow::FlowVars* vars = nullptr;     // the flow's flowbits; null without a flow
+  const StreamData* stream = nullptr; // new stream data in the packet's direction
+  // A pseudo packet that only carries stream data (a gap released it, or the
+  // flow ended): only stream matches count, rules without payload steps do
+  // not run.
+  bool pseudo = false;
 };
 
 // One rule that matched one packet.
@@ -66,7 +90,9 @@ class DetectContext {
   // `out` (cleared first) in the order Suricata would log them: pass rules
   // suppress the rest, then by action order and priority. No allocation in
   // the steady state: `out` keeps its capacity between calls.
-  virtual void Inspect(const decode::Packet& packet, std::vector<Alert>& out) = 0;
+  virtual void Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) = 0;
+  // A packet with no flow and no stream data.
+  void Inspect(const decode::Packet& packet, std::vector<Alert>& out) { Inspect(packet, FlowContext{}, out); }
 
   // Per-rule match counters, indexed like DetectEngine::rules().
   virtual const std::vector<uint64_t>& rule_hits() const = 0;

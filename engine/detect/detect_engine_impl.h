@@ -19,6 +19,7 @@
 #include "engine/detect/detect_engine.h"
 #include "engine/detect/pcre_matcher.h"
 #include "engine/detect/prefilter.h"
+#include "engine/detect/rule_compiler.h"
 
 namespace kagami::detect {
 
@@ -34,6 +35,8 @@ class DetectEngineImpl final : public DetectEngine {
   std::vector<rules::Rule> rules_;
   std::vector<CompiledRule> compiled_;
   std::vector<PcreCodePtr> pcre_codes_;
+  FlowbitNames flowbit_names_;
+  uint64_t generation_ = 0;  // distinguishes engines in flow variables
   std::array<PrefilterDatabase, kNumClasses> prefilter_;
   std::array<std::vector<uint32_t>, kNumClasses> always_;
   AddressIndex src_index_, dst_index_;

@@ -25,8 +25,8 @@ bool MatchFlow(const rules::FlowOption& flow, const Packet& p) {
   if (flow.not_established && established) return false;
   if (flow.to_server && !(known && (p.flow_flags & decode::kFlowToServer))) return false;
   if (flow.to_client && !(known && !(p.flow_flags & decode::kFlowToServer))) return false;
-  if (flow.only_stream && !(p.flow_flags & decode::kFlowStream)) return false;
-  if (flow.no_stream && (p.flow_flags & decode::kFlowStream)) return false;
+  // only_stream / no_stream choose the buffer (CompiledRule::require_stream,
+  // forbid_stream); they are not packet conditions.
   if (flow.only_frag && !p.is_fragment) return false;
   if (flow.no_frag && p.is_fragment) return false;
   return true;

@@ -23,8 +23,6 @@ bool MatchAddressesAndPorts(const CompiledRule& r, const decode::Packet& p, cons
 // Everything except payload steps, cheapest first.
 inline bool MatchRuleHeader(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f) {
   if ((r.classes & (1u << f.cls)) == 0 || r.never_matches) return false;
-  if (r.require_stream && !(p.flow_flags & decode::kFlowStream)) return false;
-  if (r.forbid_stream && (p.flow_flags & decode::kFlowStream)) return false;
   if (r.required_ip_proto >= 0 && p.ip_proto != r.required_ip_proto) return false;
   if (!MatchAddressesAndPorts(r, p, f)) return false;
   if (r.flow && !MatchFlow(*r.flow, p)) return false;

@@ -100,7 +100,8 @@ bool ProtocolClasses(const std::string& protocol, ClassMask* classes) {
 }
 
 absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
-                                              std::vector<PcreCodePtr>* pcre_codes) {
+                                              std::vector<PcreCodePtr>* pcre_codes,
+                                              FlowbitNames* flowbit_names) {
   RuleCompileResult out;
   CompiledRule& cr = out.rule;
   const std::string proto = absl::AsciiStrToLower(rule.protocol);
@@ -116,12 +117,32 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
   cr.dport = PortMatcher::From(rule.dst_port);
   cr.bidirectional = rule.bidirectional;
   cr.flow = rule.flow;
-  cr.has_threshold = rule.threshold.has_value() || rule.detection_filter.has_value();
+  cr.has_threshold =
+      rule.threshold.has_value() || rule.detection_filter.has_value() || !rule.suppressions.empty();
+  bool sets = false, reads = false;
   for (const auto& fb : rule.flowbits) {
     using C = rules::FlowbitsOption::Command;
-    if (fb.command == C::kIsSet) out.waiting_for_flow_state = true;
-    if (fb.command == C::kNoAlert) cr.noalert = true;
+    if (fb.command == C::kNoAlert) {
+      cr.noalert = true;
+      continue;
+    }
+    FlowbitOp op;
+    op.command = fb.command;
+    op.any_of = fb.any_of;
+    for (const std::string& name : fb.names) {
+      op.bits.push_back(flowbit_names->try_emplace(name, static_cast<uint32_t>(flowbit_names->size())).first->second);
+    }
+    const bool check = fb.command == C::kIsSet || fb.command == C::kIsNotSet;
+    (check ? reads : sets) = true;
+    (check ? cr.flowbit_checks : cr.flowbit_actions).push_back(std::move(op));
   }
+  cr.flowbits_rank = sets && !reads ? 0 : sets ? 1 : reads ? 2 : 3;
+  if (rule.flow) {
+    if (rule.flow->only_stream) cr.require_stream = true;
+    if (rule.flow->no_stream) cr.forbid_stream = true;
+  }
+  // dsize is about one packet's payload, so such rules only see packets.
+  if (rule.header.dsize) cr.forbid_stream = true;
 
   VarTable vars;
   for (const DetectStep& ds : rule.steps) {
@@ -278,7 +299,7 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
     }
     if (!fp.bytes.empty()) out.fast_pattern = std::move(fp);
   }
-  cr.never_matches = out.waiting_for_app_layer || out.waiting_for_flow_state;
+  cr.never_matches = out.waiting_for_app_layer;
   return out;
 }
 

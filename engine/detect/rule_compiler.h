@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "engine/detect/compiled_rule.h"
 #include "engine/detect/pcre_matcher.h"
@@ -24,15 +25,19 @@ struct RuleCompileResult {
   CompiledRule rule;
   std::optional<FastPattern> fast_pattern;  // none: a non-prefilter rule
   bool waiting_for_app_layer = false;
-  bool waiting_for_flow_state = false;
 };
 
 // Maps a rule protocol to packet classes; false for protocols only an app
 // layer can decide (http, dns, tls, ...).
 bool ProtocolClasses(const std::string& protocol, ClassMask* classes);
 
-// `pcre_codes` receives the compiled regexes (the CompiledRule points into them).
+// Flowbit names interned to bit indices, shared by every rule of an engine.
+using FlowbitNames = absl::flat_hash_map<std::string, uint32_t>;
+
+// `pcre_codes` receives the compiled regexes (the CompiledRule points into
+// them); `flowbit_names` interns the rule's flowbit names.
 absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
-                                              std::vector<PcreCodePtr>* pcre_codes);
+                                              std::vector<PcreCodePtr>* pcre_codes,
+                                              FlowbitNames* flowbit_names);
 
 }  // namespace kagami::detect

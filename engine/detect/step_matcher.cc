@@ -13,14 +13,27 @@ enum class Result : uint8_t { kMatch, kNoMatch, kAbort };
 struct Matcher {
   const CompiledRule& rule;
   StepMatchState& st;
+  int64_t reach = 0;  // furthest content/pcre match end on the current path
+  bool exhaustive = st.min_end >= 0;
+
+  // Runs the rest of the rule with `end` as the newest match end.
+  Result Continue(size_t i, int64_t cursor, int64_t end) {
+    const int64_t saved = reach;
+    reach = std::max(reach, end);
+    const Result r = From(i, cursor);
+    reach = saved;
+    return r;
+  }
 
   int64_t Eval(const Operand& o) const { return o.var >= 0 ? st.vars[o.var] : o.value; }
 
   Result From(size_t i, int64_t cursor) {
-    if (i == rule.steps.size()) return Result::kMatch;
+    if (i == rule.steps.size()) {
+      return exhaustive && reach <= st.min_end ? Result::kNoMatch : Result::kMatch;
+    }
     const CompiledStep& step = rule.steps[i];
     Result r = std::visit([&](const auto& op) { return Step(op, step, i, cursor); }, step.op);
-    if (r == Result::kNoMatch && step.independent_suffix) return Result::kAbort;
+    if (r == Result::kNoMatch && step.independent_suffix && !exhaustive) return Result::kAbort;
     return r;
   }
 
@@ -51,7 +64,7 @@ struct Matcher {
                          ContentAt(st.buf, pos, c.pattern, c.nocase);
       if (c.negated) return found ? Result::kNoMatch : From(i + 1, cursor);
       if (!found) return Result::kNoMatch;
-      return From(i + 1, c.check_only ? cursor : st.len);
+      return Continue(i + 1, c.check_only ? cursor : st.len, st.len);
     }
     if (c.negated || c.check_only) {
       if (st.budget == 0) return Result::kAbort;
@@ -66,8 +79,8 @@ struct Matcher {
       --st.budget;
       const int64_t pos = FindContent(st.buf, from, end, c.pattern, c.nocase);
       if (pos < 0) return Result::kNoMatch;
-      const Result r = From(i + 1, pos + plen);
-      if (r != Result::kNoMatch || !step.next_relative) return r;
+      const Result r = Continue(i + 1, pos + plen, pos + plen);
+      if (r != Result::kNoMatch || !(step.next_relative || exhaustive)) return r;
       from = pos + 1;
     }
   }
@@ -86,8 +99,8 @@ struct Matcher {
                                         p.unlimited, &ms, &me);
       if (p.negated) return found ? Result::kNoMatch : From(i + 1, cursor);
       if (!found) return Result::kNoMatch;
-      const Result r = From(i + 1, base + static_cast<int64_t>(me));
-      if (r != Result::kNoMatch || !step.next_relative) return r;
+      const Result r = Continue(i + 1, base + static_cast<int64_t>(me), base + static_cast<int64_t>(me));
+      if (r != Result::kNoMatch || !(step.next_relative || exhaustive)) return r;
       from = ms + 1;
       if (from > len) return Result::kNoMatch;
     }

@@ -18,6 +18,11 @@ struct StepMatchState {
   int64_t* vars = nullptr;       // byte_extract slots, at least rule.var_count
   PcreMatcher* pcre = nullptr;
   uint32_t budget = 0;           // remaining search attempts (recursion limit)
+  // Stream chunks: bytes before min_end were inspected already, so a match
+  // counts only if one of its content/pcre matches ends after min_end; the
+  // search then tries later occurrences instead of stopping at the first.
+  // -1: no constraint (packets).
+  int64_t min_end = -1;
 };
 
 // Default per-rule search budget, as Suricata's inspection recursion limit.

@@ -7,6 +7,26 @@ namespace kagami::detect {
 using Type = rules::ThresholdOption::Type;
 using Track = rules::ThresholdOption::Track;
 
+Suppressed CheckSuppressions(const std::vector<rules::Suppression>& suppressions, const decode::Packet& p) {
+  using T = rules::Suppression::Track;
+  bool whole_rule = false;
+  for (const rules::Suppression& s : suppressions) {
+    switch (s.track) {
+      case T::kAll: whole_rule = true; break;
+      case T::kBySrc:
+        if (s.addresses.Contains(p.src)) return Suppressed::kByAddress;
+        break;
+      case T::kByDst:
+        if (s.addresses.Contains(p.dst)) return Suppressed::kByAddress;
+        break;
+      case T::kByEither:
+        if (s.addresses.Contains(p.src) || s.addresses.Contains(p.dst)) return Suppressed::kByAddress;
+        break;
+    }
+  }
+  return whole_rule ? Suppressed::kWholeRule : Suppressed::kNo;
+}
+
 ThresholdTracker::ThresholdTracker() { table_.reserve(1024); }
 
 void ThresholdTracker::Purge(int64_t now) {

@@ -1,6 +1,8 @@
 #pragma once
 // Per-context alert rate control for the threshold and detection_filter
-// keywords, keyed by (rule, kind, tracked address(es)) with packet time.
+// keywords, keyed by (rule, kind, tracked address(es)) with packet time, and
+// the threshold.config suppress check. (threshold.config thresholds arrive
+// already written into Rule::threshold by rules::ApplyThresholdConfig.)
 //
 // Allocation: the table is reserved up front; a new key may still allocate
 // when the table grows. When it reaches kMaxEntries, expired entries are
@@ -9,6 +11,7 @@
 // with several workers a source spread over them is counted per worker.
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/decode/packet.h"
@@ -16,6 +19,15 @@
 #include "rules/rule.h"
 
 namespace kagami::detect {
+
+// threshold.config suppressions of one rule against a packet, checked before
+// its thresholds as Suricata does.
+enum class Suppressed : uint8_t {
+  kNo,
+  kByAddress,  // a track/ip entry covers the packet: not logged, thresholds not consulted
+  kWholeRule,  // a suppress entry without track: the rule never alerts
+};
+Suppressed CheckSuppressions(const std::vector<rules::Suppression>& suppressions, const decode::Packet& p);
 
 class ThresholdTracker {
  public:

@@ -67,6 +67,18 @@ bool HasPorts(const decode::Packet& p) {
   return p.l4 != nullptr && (p.ip_proto == 6 || p.ip_proto == 17 || p.ip_proto == 132);
 }
 
+// The quoted "proto" value: IANA keyword, or the number as a string.
+void AppendProto(std::string& out, uint8_t ip_proto) {
+  out.push_back('"');
+  const std::string_view name = EveProtoName(ip_proto);
+  if (name.empty()) {
+    AppendInt(out, ip_proto);
+  } else {
+    out.append(name);
+  }
+  out.push_back('"');
+}
+
 // "ip" and, for port-carrying protocols, "port" of one side of the packet.
 void AppendEndpoint(std::string& out, const char* name, const kagami::IpAddress& ip,
                     uint16_t port, bool ipv6, bool with_port) {
@@ -80,6 +92,38 @@ void AppendEndpoint(std::string& out, const char* name, const kagami::IpAddress&
     AppendInt(out, port);
   }
   out.push_back('}');
+}
+
+// Suricata's "tunnel" object for a packet taken out of a tunnel: the
+// outermost (root) packet's addresses, ports and protocol, the inner packet's
+// depth, the frame's pcap_cnt and the root's source. Like Suricata, ports are
+// always written here (0 when the outer protocol has none, e.g. GRE).
+void AppendTunnel(std::string& out, const decode::Packet& packet, const EveContext& ctx) {
+  const decode::Packet& root = packet.root();
+  out.append(",\"tunnel\":{");
+  if (root.ip_version == 4 || root.ip_version == 6) {
+    const bool ipv6 = root.ip_version == 6;
+    const bool ports = HasPorts(root);
+    out.append("\"src_ip\":\"");
+    AppendEveIp(out, root.src, ipv6);
+    out.append("\",\"src_port\":");
+    AppendInt(out, ports ? root.src_port : uint16_t{0});
+    out.append(",\"dest_ip\":\"");
+    AppendEveIp(out, root.dst, ipv6);
+    out.append("\",\"dest_port\":");
+    AppendInt(out, ports ? root.dst_port : uint16_t{0});
+    out.append(",\"proto\":");
+    AppendProto(out, root.ip_proto);
+    out.push_back(',');
+  }
+  out.append("\"depth\":");
+  AppendInt(out, packet.tunnel_depth);
+  if (ctx.pcap_cnt != 0) {
+    out.append(",\"pcap_cnt\":");
+    AppendInt(out, ctx.pcap_cnt);
+  }
+  // The root came off the wire (or the capture file).
+  out.append(",\"pkt_src\":\"wire/pcap\"}");
 }
 
 // alert.metadata: {"key":["v1","v2"],...}. Keys appear in the order they were
@@ -267,8 +311,50 @@ void AppendEveIp(std::string& out, const kagami::IpAddress& ip, bool ipv6) {
   out.append(buf, n);
 }
 
+size_t CommunityIdOf(const decode::Packet& packet, uint16_t seed,
+                     char out[kagami::kCommunityIdBufferSize]) {
+  out[0] = '\0';
+  if (packet.ip_version != 4 && packet.ip_version != 6) return 0;
+  kagami::CommunityIdInput in;
+  in.src = packet.src;
+  in.dst = packet.dst;
+  in.is_ipv6 = packet.ip_version == 6;
+  in.proto = packet.ip_proto;
+  in.has_l4 = packet.l4 != nullptr;
+  in.src_port = packet.src_port;
+  in.dst_port = packet.dst_port;
+  in.icmp_type = packet.icmp_type;
+  in.icmp_code = packet.icmp_code;
+  return kagami::CommunityId(in, seed, out);
+}
+
+std::string_view EvePacketSourceName(const decode::Packet& packet, EvePacketSource source) {
+  switch (source) {
+    case EvePacketSource::kDefrag: return "defrag";
+    case EvePacketSource::kStreamFlowTimeout: return "stream (flow timeout)";
+    case EvePacketSource::kStreamDetectLog: return "stream (detect/log)";
+    case EvePacketSource::kPacket: break;
+  }
+  if (packet.tunnel_depth == 0) return "wire/pcap";
+  switch (packet.tunnel_type) {
+    case decode::TunnelType::kGre:
+    case decode::TunnelType::kErspan:  // Suricata: decapsulated by its GRE decoder
+      return "gre tunnel";
+    case decode::TunnelType::kVxlan: return "vxlan encapsulation";
+    case decode::TunnelType::kGeneve: return "geneve encapsulation";
+    case decode::TunnelType::kIpInIp:
+    case decode::TunnelType::kIpv6InIp:
+      // Named after the decoder that found it: the carrying packet's IP.
+      return packet.outer != nullptr && packet.outer->ip_version == 6 ? "ipv6 tunnel"
+                                                                       : "ipv4 tunnel";
+    case decode::TunnelType::kNone: break;
+  }
+  return "wire/pcap";
+}
+
 void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
-                            const EveContext& ctx, std::string& out) {
+                            const EveContext& ctx, std::string& out,
+                            const EveWriterOptions& options) {
   out.append("{\"timestamp\":\"");
   AppendEveTimestamp(out, packet.view != nullptr ? packet.view->ts_ns : 0);
   out.push_back('"');
@@ -310,14 +396,8 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
       out.append(",\"dest_port\":");
       AppendInt(out, packet.dst_port);
     }
-    out.append(",\"proto\":\"");
-    const std::string_view name = EveProtoName(packet.ip_proto);
-    if (name.empty()) {
-      AppendInt(out, packet.ip_proto);
-    } else {
-      out.append(name);
-    }
-    out.push_back('"');
+    out.append(",\"proto\":");
+    AppendProto(out, packet.ip_proto);
     if (packet.has_icmp()) {
       out.append(",\"icmp_type\":");
       AppendInt(out, packet.icmp_type);
@@ -325,7 +405,23 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
       AppendInt(out, packet.icmp_code);
     }
   }
-  out.append(",\"pkt_src\":\"wire/pcap\"");
+  out.append(",\"pkt_src\":\"");
+  out.append(EvePacketSourceName(packet, ctx.pkt_src));
+  out.push_back('"');
+  if (options.community_id) {
+    if (!ctx.community_id.empty()) {
+      out.append(",\"community_id\":");
+      AppendJsonString(out, ctx.community_id);
+    } else {
+      char id[kagami::kCommunityIdBufferSize];
+      const size_t n = CommunityIdOf(packet, options.community_id_seed, id);
+      if (n != 0) {
+        out.append(",\"community_id\":\"");
+        out.append(id, n);  // "1:" and base64: nothing to escape
+        out.push_back('"');
+      }
+    }
+  }
 
   out.append(",\"alert\":{\"action\":\"");
   out.append(ActionName(rule.action));
@@ -355,6 +451,8 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
   }
   if (!rule.metadata.empty()) AppendMetadata(out, rule.metadata);
   out.push_back('}');
+
+  if (packet.tunnel_depth > 0 && packet.outer != nullptr) AppendTunnel(out, packet, ctx);
 
   if (!ctx.pcap_filename.empty()) {
     out.append(",\"pcap_filename\":");
@@ -420,7 +518,7 @@ void EveWriter::WriteAlert(const decode::Packet& packet, const rules::Rule& rule
     return;
   }
   buffer_.clear();  // keeps its capacity: no allocation once it has grown
-  FormatAlert(packet, rule, ctx, buffer_);
+  FormatAlert(packet, rule, ctx, buffer_, options_);
   buffer_.push_back('\n');
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
     ++write_errors_;

@@ -11,21 +11,52 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/community_id.h"
 #include "engine/decode/packet.h"
 #include "rules/rule.h"
 
 namespace kagami::output {
+
+// What produced the packet a record is about: EVE "pkt_src".
+enum class EvePacketSource : uint8_t {
+  // A packet the decoder produced: "wire/pcap", or for a packet taken out of
+  // a tunnel (Packet::tunnel_depth > 0) Suricata's name for that tunnel:
+  // "gre tunnel" (GRE, ERSPAN), "vxlan encapsulation", "geneve
+  // encapsulation", "ipv4 tunnel" / "ipv6 tunnel" (IP in IP, named after the
+  // carrying packet's IP version). Matches on reassembled stream data that a
+  // real packet triggered stay here too, as in Suricata.
+  kPacket,
+  kDefrag,             // "defrag": a datagram reassembled from IP fragments
+  kStreamFlowTimeout,  // "stream (flow timeout)": pseudo packet flushing a flow's stream at timeout/end
+  kStreamDetectLog,    // "stream (detect/log)": pseudo packet flushing a stream for detection/logging
+};
 
 // Facts about where a packet came from that the packet itself does not hold.
 struct EveContext {
   std::string_view pcap_filename;  // empty for live capture
   uint64_t pcap_cnt = 0;           // 1-based packet number in the file (0: omit)
   uint64_t flow_id = 0;            // 0: omit
+  EvePacketSource pkt_src = EvePacketSource::kPacket;
+  // A Community ID the caller already has (e.g. cached on the flow), written
+  // as is. Empty: the writer computes it from the packet (see
+  // EveWriterOptions::community_id).
+  std::string_view community_id;
+};
+
+// How the writer formats records; fixed for a writer's life.
+struct EveWriterOptions {
+  // Write "community_id" (Community ID v1 of the packet's 5-tuple) on every
+  // record that has one: IP packets, with a decoded transport header for
+  // TCP/UDP/SCTP/ICMP/ICMPv6. Computed per record from the packet (SHA-1 of
+  // at most 40 bytes: alerts are rare enough) unless EveContext carries it.
+  bool community_id = true;
+  uint16_t community_id_seed = 0;  // Suricata's community-id-seed
 };
 
 class EveWriter {
  public:
   EveWriter() = default;
+  explicit EveWriter(const EveWriterOptions& options) : options_(options) {}
   ~EveWriter();
   EveWriter(const EveWriter&) = delete;
   EveWriter& operator=(const EveWriter&) = delete;
@@ -41,12 +72,15 @@ class EveWriter {
   // after a failed Reopen).
   uint64_t write_errors() const { return write_errors_; }
   const std::string& path() const { return path_; }
+  const EveWriterOptions& options() const { return options_; }
 
   // Formats an alert record without writing it (tests, other sinks).
   static void FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
-                          const EveContext& ctx, std::string& out);
+                          const EveContext& ctx, std::string& out,
+                          const EveWriterOptions& options = {});
 
  private:
+  EveWriterOptions options_;
   std::string path_;
   FILE* file_ = nullptr;
   bool owns_file_ = false;
@@ -73,5 +107,17 @@ std::string_view EveProtoName(uint8_t ip_proto);
 // and for IPv6 all eight groups of four hex digits, nothing compressed
 // ("2001:0db8:0000:0000:0000:0000:0000:0001"), the form Suricata's EVE uses.
 void AppendEveIp(std::string& out, const kagami::IpAddress& ip, bool ipv6);
+
+// Community ID v1 (common/community_id.h) of a decoded packet: its IP
+// addresses, protocol, and ports or ICMP type/code. Writes the NUL-terminated
+// id into out and returns its length (30); returns 0 (out empty) for packets
+// without one: no IP layer, or TCP/UDP/SCTP/ICMP without a decoded transport
+// header (fragments, truncated headers; SCTP, whose header the decoder does
+// not parse). For a packet taken out of a tunnel the id is the inner flow's.
+size_t CommunityIdOf(const decode::Packet& packet, uint16_t seed,
+                     char out[kagami::kCommunityIdBufferSize]);
+
+// EVE "pkt_src" for a record about `packet` (see EvePacketSource).
+std::string_view EvePacketSourceName(const decode::Packet& packet, EvePacketSource source);
 
 }  // namespace kagami::output

@@ -11,34 +11,19 @@ namespace {
 // capture was taken with checksum offloading and every packet would be lost.
 constexpr uint64_t kChecksumSample = 1000;
 constexpr uint64_t kChecksumBadRatio = 10;
+// Fragment timeouts are checked once per second of packet time.
+constexpr int64_t kDefragExpiryIntervalNs = 1'000'000'000;
 
-uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h;
-}
+// Pseudo packets point their transport header here: has_tcp() needs one.
+const uint8_t kNoHeader[20] = {};
 
-uint64_t HashAddress(const IpAddress& a) {
-  uint64_t hi, lo;
-  std::memcpy(&hi, a.bytes().data(), 8);
-  std::memcpy(&lo, a.bytes().data() + 8, 8);
-  return Mix(hi * 0xff51afd7ed558ccdULL, lo);
+decode::DecoderOptions DecoderOptionsFor(const ScannerOptions& o) {
+  decode::DecoderOptions d = o.decoder;
+  d.verify_checksums = o.checksums == ChecksumMode::kVerify;
+  return d;
 }
 
 }  // namespace
-
-uint64_t FlowIdOf(const decode::Packet& p) {
-  // Order the endpoints so both directions hash alike.
-  uint64_t a = Mix(HashAddress(p.src), p.src_port);
-  uint64_t b = Mix(HashAddress(p.dst), p.dst_port);
-  if (a > b) std::swap(a, b);
-  uint64_t h = Mix(Mix(a, b), p.ip_proto);
-  h = Mix(h, p.vlan_count ? p.vlan_id[0] : 0);
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 29;
-  h &= (1ULL << 53) - 1;
-  return h ? h : 1;
-}
 
 Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const ScannerOptions& options,
                  output::EveWriter* eve, output::ScanSummary* summary)
@@ -46,10 +31,15 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
       options_(options),
       eve_(eve),
       summary_(summary),
-      decoder_(decode::DecoderOptions{.verify_checksums = options.checksums == ChecksumMode::kVerify}),
+      decoder_(DecoderOptionsFor(options)),
+      flows_(options.flow),
+      tcp_(options.stream, &flows_),
+      defrag_(options.defrag),
       detect_(detect::DetectContext::Create(engine_)),
       verify_checksums_(options.checksums == ChecksumMode::kVerify) {
   alerts_buffer_.reserve(64);
+  datagram_.reserve(65536);
+  flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd) { OnFlowEnd(f); });
 }
 
 void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
@@ -62,6 +52,134 @@ void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
   }
 }
 
+void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
+                            output::EvePacketSource source) {
+  detect_->Inspect(packet, fc, alerts_buffer_);
+  if (alerts_buffer_.empty()) return;
+  output::EveContext ctx;
+  ctx.pcap_filename = view_ && view_->offset ? source_name_ : std::string_view();
+  ctx.pcap_cnt = packet.view == view_ && view_ ? view_->index : 0;
+  ctx.flow_id = flow ? flow->id : 0;
+  ctx.pkt_src = source;
+  for (const detect::Alert& alert : alerts_buffer_) {
+    ++alerts_;
+    if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
+    if (summary_) summary_->AddAlert(*alert.rule);
+  }
+  if (options_.flush_alerts && eve_) eve_->Flush();
+}
+
+void Scanner::InspectPseudo(flow::Flow& f, const stream::StreamChunk& chunk, output::EvePacketSource source) {
+  // A packet in the chunk's direction with no payload of its own, like
+  // Suricata's stream pseudo packets; only stream matches can fire on it.
+  const bool to_server = chunk.to_server;
+  const bool client_is_lo = f.client_addr == f.key.lo_addr && f.client_port == f.key.lo_port;
+  const IpAddress& client = f.client_addr;
+  const IpAddress& server = client_is_lo ? f.key.hi_addr : f.key.lo_addr;
+  const uint16_t client_port = f.client_port;
+  const uint16_t server_port = client_is_lo ? f.key.hi_port : f.key.lo_port;
+  capture::PacketView pv;
+  pv.ts_ns = f.last_ts_ns;
+  decode::Packet p;
+  p.view = &pv;
+  p.ip_version = client.is_v4() ? 4 : 6;
+  p.src = to_server ? client : server;
+  p.dst = to_server ? server : client;
+  p.src_port = to_server ? client_port : server_port;
+  p.dst_port = to_server ? server_port : client_port;
+  p.ip_proto = 6;
+  p.l4 = kNoHeader;
+  p.vlan_count = static_cast<uint8_t>((f.key.vlan[0] ? 1 : 0) + (f.key.vlan[1] ? 1 : 0));
+  p.vlan_id = f.key.vlan;
+  p.tunnel_depth = f.key.tunnel_depth;
+  p.flow_flags = static_cast<uint8_t>(decode::kFlowKnown | (to_server ? decode::kFlowToServer : 0) |
+                                      (f.established ? decode::kFlowEstablished : 0));
+  detect::StreamData sd{chunk.data, chunk.len, chunk.new_from, false};
+  detect::FlowContext fc{&f.vars, &sd, /*pseudo=*/true};
+  InspectAndLog(p, &f, fc, source);
+}
+
+void Scanner::OnFlowEnd(flow::Flow& f) {
+  if (f.key.proto != 6) return;
+  // Finish releases the session; its chunks live until the next call into
+  // the reassembler, and InspectPseudo does not call it.
+  for (const stream::StreamChunk& chunk : tcp_.Finish(f)) {
+    InspectPseudo(f, chunk, output::EvePacketSource::kStreamFlowTimeout);
+  }
+}
+
+void Scanner::HandleFragment(decode::Packet& packet) {
+  const int64_t ts = packet.view ? packet.view->ts_ns : 0;
+  if (ts >= next_defrag_expiry_ns_) {
+    defrag_.Expire(ts);
+    next_defrag_expiry_ns_ = ts + kDefragExpiryIntervalNs;
+  }
+  // A datagram found inside a reassembled datagram (fragments in a tunnel
+  // in fragments) is left alone: the buffer is in use.
+  if (in_datagram_) return;
+  std::span<const uint8_t> datagram = defrag_.Add(packet, ts);
+  if (datagram.empty()) return;
+  datagram_.assign(datagram.begin(), datagram.end());
+  capture::PacketView dv = *packet.view;
+  dv.linktype = capture::kLinkRaw;
+  dv.data = datagram_.data();
+  dv.caplen = dv.wirelen = static_cast<uint32_t>(datagram_.size());
+  decode::Packet whole;
+  if (decoder_.Decode(dv, whole) != decode::DecodeResult::kOk || whole.ip_version == 0) return;
+  // The datagram travelled where its fragments did.
+  whole.view = packet.view;
+  whole.vlan_count = packet.vlan_count;
+  whole.vlan_id = packet.vlan_id;
+  whole.tunnel_depth = packet.tunnel_depth;
+  whole.tunnel_type = packet.tunnel_type;
+  whole.tunnel_id = packet.tunnel_id;
+  whole.outer = packet.outer;
+  in_datagram_ = true;
+  Handle(whole, output::EvePacketSource::kDefrag);
+  in_datagram_ = false;
+}
+
+void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
+  if (packet.is_fragment) {
+    // The fragment itself is inspected (fragbits, only_frag rules), then
+    // reassembly may complete a datagram that is handled as a packet.
+    InspectAndLog(packet, nullptr, detect::FlowContext{}, source);
+    HandleFragment(packet);
+    return;
+  }
+  const int64_t ts = packet.view ? packet.view->ts_ns : 0;
+  const flow::FlowLookup lookup = flows_.Process(packet, ts);
+  detect::FlowContext fc;
+  detect::StreamData own;
+  const stream::StreamUpdate* update = nullptr;
+  if (lookup.flow) {
+    fc.vars = &lookup.flow->vars;
+    if (packet.has_tcp()) {
+      update = &tcp_.Process(*lookup.flow, packet, lookup.to_server);
+      if (update->own.has_new()) {
+        const stream::StreamChunk& c = update->own;
+        own = detect::StreamData{c.data, c.len, c.new_from, c.packet_payload_is_new};
+        fc.stream = &own;
+      }
+    }
+  }
+  flow::FlowTable::MarkPacket(lookup, packet);
+  if (update) {
+    // TCP: the stream layer knows whether this packet counts as established.
+    packet.flow_flags = static_cast<uint8_t>((packet.flow_flags & ~decode::kFlowEstablished) |
+                                             (update->packet_established ? decode::kFlowEstablished : 0));
+  }
+  InspectAndLog(packet, lookup.flow, fc, source);
+  if (update && update->other.has_new()) {
+    InspectPseudo(*lookup.flow, update->other, output::EvePacketSource::kStreamDetectLog);
+  }
+
+  decode::Packet inner;
+  if (decoder_.DecodeTunnel(packet, inner) == decode::DecodeResult::kOk && inner.ip_version != 0) {
+    Handle(inner, output::EvePacketSource::kPacket);
+  }
+}
+
 void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view source_name) {
   decode::Packet packet;
   decode::DecodeResult result = decoder_.Decode(view, packet);
@@ -71,20 +189,13 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
   }
   if (result != decode::DecodeResult::kOk || packet.ip_version == 0) return;
   if (verify_checksums_) UpdateChecksumPolicy(packet);
-
-  detect_->Inspect(packet, alerts_buffer_);
-  if (alerts_buffer_.empty()) return;
-  output::EveContext ctx;
-  ctx.pcap_filename = view.offset ? source_name : std::string_view();
-  ctx.pcap_cnt = view.index;
-  ctx.flow_id = FlowIdOf(packet);
-  for (const detect::Alert& alert : alerts_buffer_) {
-    ++alerts_;
-    if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
-    if (summary_) summary_->AddAlert(*alert.rule);
-  }
-  if (options_.flush_alerts && eve_) eve_->Flush();
+  view_ = &view;
+  source_name_ = source_name;
+  Handle(packet, output::EvePacketSource::kPacket);
+  view_ = nullptr;
 }
+
+void Scanner::Finish() { flows_.EndAll(); }
 
 absl::Status Scanner::Run(capture::PacketSource& source, RunControl* control) {
   capture::PacketView view;

@@ -1,8 +1,10 @@
 #pragma once
 // Scanner: the single-threaded packet path shared by `kagami scan` and
-// `kagami live`: source -> decode -> detect -> EVE. It owns the per-thread
-// state (decoder counters, detect scratch) and reuses every buffer, so the
-// steady state allocates nothing per packet.
+// `kagami live`: source -> decode -> (defrag) -> flow -> TCP reassembly ->
+// detect -> EVE, then again for each packet found inside a tunnel. It owns
+// the per-thread state (decoder, flow table, reassembler, defragmenter,
+// detect scratch) and reuses every buffer, so the steady state allocates
+// nothing per packet.
 
 #include <atomic>
 #include <cstdint>
@@ -13,9 +15,12 @@
 #include "absl/status/status.h"
 #include "capture/packet_source.h"
 #include "engine/decode/decoder.h"
+#include "engine/defrag/defragmenter.h"
 #include "engine/detect/detect_engine.h"
+#include "engine/flow/flow_table.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
+#include "engine/stream/tcp_reassembler.h"
 
 namespace kagami::pipeline {
 
@@ -27,7 +32,12 @@ enum class ChecksumMode {
 
 struct ScannerOptions {
   ChecksumMode checksums = ChecksumMode::kVerify;
-  bool midstream = false;  // TCP midstream pick-up, used once reassembly exists
+  flow::FlowOptions flow;
+  stream::StreamOptions stream;  // stream.midstream: TCP midstream pick-up
+  defrag::DefragOptions defrag;
+  // Tunnel decapsulation (ports, depth) and the rest of the decoder's setup;
+  // verify_checksums is set from `checksums`.
+  decode::DecoderOptions decoder;
   // Flush EVE after every packet that alerted, so a live sensor's alerts reach
   // the SIEM at once; offline scans leave it to stdio buffering.
   bool flush_alerts = false;
@@ -54,13 +64,33 @@ class Scanner {
   // Processes one packet (exposed for benchmarks and tests).
   void ProcessPacket(const capture::PacketView& view, std::string_view source_name);
 
+  // Ends every flow, inspecting stream data still held back behind holes.
+  // Call once after the last source (Run does not: flows continue from one
+  // capture file to the next, as when Suricata reads a directory).
+  void Finish();
+
   const decode::DecoderCounters& decoder_counters() const { return decoder_.counters(); }
+  const flow::FlowCounters& flow_counters() const { return flows_.counters(); }
+  const stream::StreamCounters& stream_counters() const { return tcp_.counters(); }
+  const defrag::DefragCounters& defrag_counters() const { return defrag_.counters(); }
+  // Bytes held by the flow table and the reassembler.
+  size_t flow_memory() const { return flows_.memory_in_use() + tcp_.memory_in_use(); }
   const std::vector<uint64_t>& rule_hits() const { return detect_->rule_hits(); }
   uint64_t alerts() const { return alerts_; }
   bool checksum_validation_active() const { return verify_checksums_; }
 
  private:
   void UpdateChecksumPolicy(const decode::Packet& packet);
+  // Flow, stream, detection and tunnels for one decoded packet (or one
+  // reassembled datagram, or one packet out of a tunnel).
+  void Handle(decode::Packet& packet, output::EvePacketSource source);
+  void HandleFragment(decode::Packet& packet);
+  void InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
+                     output::EvePacketSource source);
+  // Inspects stream data with no packet of its own: data a gap released in
+  // the other direction, or a flow's last data at its end.
+  void InspectPseudo(flow::Flow& flow, const stream::StreamChunk& chunk, output::EvePacketSource source);
+  void OnFlowEnd(flow::Flow& flow);
 
   std::shared_ptr<const detect::DetectEngine> engine_;
   ScannerOptions options_;
@@ -68,15 +98,20 @@ class Scanner {
   output::ScanSummary* summary_;
   output::ProgressLine* progress_ = nullptr;
   decode::Decoder decoder_;
+  flow::FlowTable flows_;
+  stream::TcpReassembler tcp_;
+  defrag::Defragmenter defrag_;
   std::unique_ptr<detect::DetectContext> detect_;
+  // The packet being processed: where its records say it came from.
+  const capture::PacketView* view_ = nullptr;
+  std::string_view source_name_;
+  int64_t next_defrag_expiry_ns_ = INT64_MIN;
+  std::vector<uint8_t> datagram_;  // a reassembled datagram being processed
+  bool in_datagram_ = false;
   std::vector<detect::Alert> alerts_buffer_;
   bool verify_checksums_ = false;
   uint64_t checksum_sampled_ = 0, checksum_bad_ = 0;
   uint64_t alerts_ = 0;
 };
-
-// A flow identifier for EVE: the same for both directions of a 5-tuple
-// (and VLAN), non-zero, and below 2^53 so JSON consumers keep it exact.
-uint64_t FlowIdOf(const decode::Packet& packet);
 
 }  // namespace kagami::pipeline

@@ -126,12 +126,23 @@ class Harness {
     return sids;
   }
   bool Fires(const TestPacket& t) { return !Sids(t).empty(); }
+  // Sids for a packet of this harness's one flow (flowbits persist between
+  // calls), optionally with reassembled stream data.
+  std::vector<uint32_t> SidsInFlow(const TestPacket& t, const StreamData* stream = nullptr) {
+    std::vector<uint32_t> sids;
+    if (!ctx_) return sids;
+    ctx_->Inspect(t.p, FlowContext{&flow_vars_, stream}, alerts_);
+    for (const auto& a : alerts_) sids.push_back(a.rule->sid);
+    return sids;
+  }
+  flow::FlowVars& flow_vars() { return flow_vars_; }
   const std::vector<Alert>& alerts() const { return alerts_; }
 
  private:
   std::shared_ptr<const DetectEngine> engine_;
   std::unique_ptr<DetectContext> ctx_;
   std::vector<Alert> alerts_;
+  flow::FlowVars flow_vars_;
 };
 
 // One rule with the given options over tcp any -> any; true if it fires on

@@ -130,16 +130,6 @@ alert tcp any any -> any any (msg:"b"; content:"b"; sid:2;))");
   EXPECT_EQ(h.ctx().rule_hits(), (std::vector<uint64_t>{2, 1}));
 }
 
-TEST(Flowbits, IsSetWaitsNoAlertSuppresses) {
-  Harness h(R"(alert tcp any any -> any any (msg:"isset"; flowbits:isset,x; content:"a"; sid:1;)
-alert tcp any any -> any any (msg:"setter"; content:"a"; flowbits:set,x; flowbits:noalert; sid:2;)
-alert tcp any any -> any any (msg:"plain"; content:"a"; sid:3;))");
-  ASSERT_TRUE(h.ok());
-  EXPECT_EQ(h.engine().stats().rules_waiting_for_flow_state, 1u);
-  EXPECT_EQ(h.Sids(*MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "a")), std::vector<uint32_t>{3});
-  EXPECT_EQ(h.ctx().rule_hits()[1], 1u);
-}
-
 std::vector<int> FireSeconds(const char* threshold, const std::vector<int>& seconds,
                              const char* src = "1.1.1.1") {
   Harness h(absl::StrCat("alert tcp any any -> any any (msg:\"t\"; content:\"x\"; ", threshold, " sid:1;)"));

@@ -172,8 +172,12 @@ alert tcp any any -> any any (msg:"nostream"; flow:no_stream; sid:4;))");
   auto t = MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "");
   t->p.flow_flags = decode::kFlowKnown | decode::kFlowEstablished | decode::kFlowToServer;
   EXPECT_EQ(h.Sids(*t), (std::vector<uint32_t>{1, 4}));
-  t->p.flow_flags = decode::kFlowKnown | decode::kFlowStream;
-  EXPECT_EQ(h.Sids(*t), (std::vector<uint32_t>{2, 3}));
+  // only_stream without payload steps needs new stream data with the packet.
+  t->p.flow_flags = decode::kFlowKnown;
+  EXPECT_EQ(h.Sids(*t), (std::vector<uint32_t>{2, 4}));
+  const uint8_t data[] = {'x'};
+  StreamData stream{data, 1, 0};
+  EXPECT_EQ(h.SidsInFlow(*t, &stream), (std::vector<uint32_t>{2, 3, 4}));
 }
 
 }  // namespace

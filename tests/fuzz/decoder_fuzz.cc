@@ -49,6 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (pkt.l3) sink = sink ^ Touch(pkt.l3, pkt.l3_len);
   if (pkt.l4) sink = sink ^ Touch(pkt.l4, pkt.l4_len);
   if (pkt.payload) sink = sink ^ Touch(pkt.payload, pkt.payload_len);
+  // Tunnels, as the pipeline walks them: each level's packet must stay
+  // alive while the next one (which points at it) is decoded. One more
+  // level than the default depth limit, to reach kTunnelTooDeep too.
+  kagami::decode::Packet inner[4];
+  const kagami::decode::Packet* outer = &pkt;
+  for (kagami::decode::Packet& in : inner) {
+    const kagami::decode::DecodeResult r = decoder.DecodeTunnel(*outer, in);
+    if (in.l3) sink = sink ^ Touch(in.l3, in.l3_len);
+    if (in.l4) sink = sink ^ Touch(in.l4, in.l4_len);
+    if (in.payload) sink = sink ^ Touch(in.payload, in.payload_len);
+    if (r != kagami::decode::DecodeResult::kOk || in.ip_version == 0) break;
+    outer = &in;
+  }
   (void)sink;
   (void)kagami::decode::AnomalyName(kagami::decode::Anomaly::kCount);
   return 0;

@@ -265,10 +265,248 @@ TEST(FormatAlert, TcpRecordExactShape) {
             "{\"timestamp\":\"2024-04-21T10:11:12.123456+0000\",\"flow_id\":1234567890123,"
             "\"pcap_cnt\":42,\"event_type\":\"alert\",\"src_ip\":\"10.0.0.1\","
             "\"src_port\":49152,\"dest_ip\":\"192.0.2.7\",\"dest_port\":80,\"proto\":\"TCP\","
-            "\"pkt_src\":\"wire/pcap\",\"alert\":{\"action\":\"allowed\",\"gid\":1,"
+            "\"pkt_src\":\"wire/pcap\",\"community_id\":\"1:fFRvOmf1HdkUBnK69sBvQfZlsLk=\","
+            "\"alert\":{\"action\":\"allowed\",\"gid\":1,"
             "\"signature_id\":2000001,\"rev\":2,\"signature\":\"ET TEST \\\"quoted\\\" msg\","
             "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
             "\"pcap_filename\":\"/cases/x.pcap\"}");
+}
+
+// ---- community_id ------------------------------------------------------------
+
+std::string CommunityIdField(const std::string& record) {
+  const std::string key = "\"community_id\":\"";
+  const size_t at = record.find(key);
+  if (at == std::string::npos) return "<none>";
+  const size_t start = at + key.size();
+  return record.substr(start, record.find('"', start) - start);
+}
+
+// Tuples and ids from the Community ID spec's baseline
+// (github.com/corelight/community-id-spec, baseline/baseline_deflt.json and
+// baseline_seed1.json), written through decoded packets.
+TEST(FormatAlert, CommunityIdOfTcpUdpIcmpAndIpv6PacketsMatchesTheSpec) {
+  const rules::Rule rule = MakeRule(30, "cid");
+  Fixture tcp = MakePacket("128.232.110.120", 34855, "66.35.250.204", 80, 6);
+  Fixture tcp_back = MakePacket("66.35.250.204", 80, "128.232.110.120", 34855, 6);
+  EXPECT_EQ(CommunityIdField(Format(tcp, rule)), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+  EXPECT_EQ(CommunityIdField(Format(tcp_back, rule)), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+
+  Fixture udp = MakePacket("192.168.1.52", 54585, "8.8.8.8", 53, 17);
+  EXPECT_EQ(CommunityIdField(Format(udp, rule)), "1:d/FP5EW3wiY1vCndhwleRRKHowQ=");
+
+  // Echo request and its reply map to one id.
+  Fixture echo = MakePacket("192.168.0.89", 0, "192.168.0.1", 0, 1);
+  echo.packet.icmp_type = 8;
+  Fixture reply = MakePacket("192.168.0.1", 0, "192.168.0.89", 0, 1);
+  reply.packet.icmp_type = 0;
+  EXPECT_EQ(CommunityIdField(Format(echo, rule)), "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+  EXPECT_EQ(CommunityIdField(Format(reply, rule)), "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+  Fixture ttl = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 1);
+  ttl.packet.icmp_type = 11;  // time exceeded: one-way
+  EXPECT_EQ(CommunityIdField(Format(ttl, rule)), "1:YHxtAirCG//0OzkcVAukqKQN9xM=");
+
+  Fixture ns = MakePacket("fe80::200:86ff:fe05:80da", 0, "fe80::260:97ff:fe07:69ea", 0, 58);
+  ns.packet.icmp_type = 135;
+  Fixture na = MakePacket("fe80::260:97ff:fe07:69ea", 0, "fe80::200:86ff:fe05:80da", 0, 58);
+  na.packet.icmp_type = 136;
+  EXPECT_EQ(CommunityIdField(Format(ns, rule)), "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=");
+  EXPECT_EQ(CommunityIdField(Format(na, rule)), "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=");
+
+  Fixture tcp6 = MakePacket("2001:470:e5bf:dead:4957:2174:e82c:4887", 63943,
+                            "2607:f8b0:400c:c03::1a", 25, 6);
+  EXPECT_EQ(CommunityIdField(Format(tcp6, rule)), "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=");
+
+  // A protocol without ports (RSVP): addresses and protocol only.
+  Fixture rsvp = MakePacket("10.1.12.1", 0, "10.1.12.2", 0, 46);
+  rsvp.packet.l4 = nullptr;
+  EXPECT_EQ(CommunityIdField(Format(rsvp, rule)), "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=");
+
+  // Placed after pkt_src, as Suricata writes it.
+  EXPECT_THAT(Format(tcp, rule),
+              HasSubstr("\"proto\":\"TCP\",\"pkt_src\":\"wire/pcap\",\"community_id\":\"1:"
+                        "LQU9qZlK+B5F3KDmev6m5PMibrg=\",\"alert\":{"));
+}
+
+TEST(FormatAlert, CommunityIdSeedFromWriterOptions) {
+  Fixture tcp = MakePacket("128.232.110.120", 34855, "66.35.250.204", 80, 6);
+  const rules::Rule rule = MakeRule(31, "seed");
+  EveWriterOptions options;
+  options.community_id_seed = 1;
+  std::string out;
+  EveWriter::FormatAlert(tcp.packet, rule, {}, out, options);
+  EXPECT_EQ(CommunityIdField(out), "1:3V71V58M3Ksw/yuFALMcW0LAHvc=");
+
+  // The writer uses its own options.
+  const std::string path = TempPath("seed.json");
+  std::filesystem::remove(path);
+  {
+    EveWriter w(options);
+    EXPECT_EQ(w.options().community_id_seed, 1);
+    ASSERT_TRUE(w.Open(path).ok());
+    w.WriteAlert(tcp.packet, rule, {});
+  }
+  const auto lines = ReadLines(path);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], out);
+}
+
+TEST(FormatAlert, CommunityIdOmittedWhenUndefinedOrDisabled) {
+  const rules::Rule rule = MakeRule(32, "none");
+  Fixture frag = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 6);
+  frag.packet.l4 = nullptr;  // a fragment: no ports, so no id for TCP
+  frag.packet.is_fragment = true;
+  EXPECT_THAT(Format(frag, rule), Not(HasSubstr("community_id")));
+  Fixture truncated_icmp = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 1);
+  truncated_icmp.packet.l4 = nullptr;
+  EXPECT_THAT(Format(truncated_icmp, rule), Not(HasSubstr("community_id")));
+  Fixture nonip;
+  EXPECT_THAT(Format(nonip, rule), Not(HasSubstr("community_id")));
+
+  Fixture tcp = MakePacket("10.0.0.1", 1, "10.0.0.2", 2, 6);
+  EveWriterOptions off;
+  off.community_id = false;
+  std::string out;
+  EveWriter::FormatAlert(tcp.packet, rule, {}, out, off);
+  EXPECT_THAT(out, Not(HasSubstr("community_id")));
+  EXPECT_TRUE(JsonCheck::IsValid(out));
+}
+
+TEST(FormatAlert, PrecomputedCommunityIdIsWrittenAsIs) {
+  Fixture tcp = MakePacket("10.0.0.1", 1, "10.0.0.2", 2, 6);
+  EveContext ctx;
+  ctx.community_id = "1:cachedOnTheFlowxxxxxxxxxxxxx=";
+  EXPECT_EQ(CommunityIdField(Format(tcp, MakeRule(33, "cached"), ctx)),
+            "1:cachedOnTheFlowxxxxxxxxxxxxx=");
+}
+
+TEST(CommunityIdOf, MatchesTheCommonFunction) {
+  Fixture udp = MakePacket("1.2.3.4", 1122, "5.6.7.8", 3344, 17);
+  char out[kCommunityIdBufferSize];
+  EXPECT_EQ(CommunityIdOf(udp.packet, 0, out), kCommunityIdLength);
+  EXPECT_STREQ(out, "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=");  // spec README table
+  EXPECT_EQ(CommunityIdOf(udp.packet, 1, out), kCommunityIdLength);
+  EXPECT_STREQ(out, "1:OShq+iKDAMVouh/4bMxB9Sz4amw=");
+  Fixture nonip;
+  EXPECT_EQ(CommunityIdOf(nonip.packet, 0, out), 0u);
+  EXPECT_STREQ(out, "");
+}
+
+// ---- pkt_src and tunnels -------------------------------------------------------
+
+TEST(FormatAlert, PacketSourceFromContext) {
+  Fixture f = MakePacket("10.0.0.1", 1, "10.0.0.2", 2, 6);
+  const rules::Rule rule = MakeRule(34, "src");
+  EveContext ctx;
+  EXPECT_THAT(Format(f, rule, ctx), HasSubstr("\"pkt_src\":\"wire/pcap\""));
+  ctx.pkt_src = EvePacketSource::kDefrag;
+  EXPECT_THAT(Format(f, rule, ctx), HasSubstr("\"pkt_src\":\"defrag\""));
+  ctx.pkt_src = EvePacketSource::kStreamFlowTimeout;
+  EXPECT_THAT(Format(f, rule, ctx), HasSubstr("\"pkt_src\":\"stream (flow timeout)\""));
+  ctx.pkt_src = EvePacketSource::kStreamDetectLog;
+  EXPECT_THAT(Format(f, rule, ctx), HasSubstr("\"pkt_src\":\"stream (detect/log)\""));
+}
+
+// An outer UDP packet to the VXLAN port and the TCP packet inside it.
+struct VxlanFixture {
+  Fixture outer = MakePacket("192.0.2.1", 54321, "192.0.2.2", 4789, 17);
+  Fixture inner = MakePacket("128.232.110.120", 34855, "66.35.250.204", 80, 6);
+  VxlanFixture() {
+    inner.packet.view = &outer.view;  // same frame
+    inner.packet.tunnel_depth = 1;
+    inner.packet.tunnel_type = decode::TunnelType::kVxlan;
+    inner.packet.tunnel_id = 42;
+    inner.packet.outer = &outer.packet;
+  }
+  VxlanFixture(const VxlanFixture&) = delete;
+  VxlanFixture& operator=(const VxlanFixture&) = delete;
+};
+
+TEST(FormatAlert, TunnelObjectDescribesTheOutermostPacket) {
+  VxlanFixture v;
+  EveContext ctx;
+  ctx.pcap_cnt = 42;
+  ctx.pcap_filename = "/cases/vxlan.pcap";
+  EXPECT_EQ(Format(v.inner, MakeRule(35, "inner"), ctx),
+            "{\"timestamp\":\"2024-04-21T10:11:12.123456+0000\",\"pcap_cnt\":42,"
+            "\"event_type\":\"alert\",\"src_ip\":\"128.232.110.120\",\"src_port\":34855,"
+            "\"dest_ip\":\"66.35.250.204\",\"dest_port\":80,\"proto\":\"TCP\","
+            "\"pkt_src\":\"vxlan encapsulation\","
+            "\"community_id\":\"1:LQU9qZlK+B5F3KDmev6m5PMibrg=\","
+            "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":35,\"rev\":2,"
+            "\"signature\":\"inner\",\"category\":\"A Network Trojan was detected\","
+            "\"severity\":1},"
+            "\"tunnel\":{\"src_ip\":\"192.0.2.1\",\"src_port\":54321,"
+            "\"dest_ip\":\"192.0.2.2\",\"dest_port\":4789,\"proto\":\"UDP\",\"depth\":1,"
+            "\"pcap_cnt\":42,\"pkt_src\":\"wire/pcap\"},"
+            "\"pcap_filename\":\"/cases/vxlan.pcap\"}");
+  // Without a pcap_cnt the tunnel has none either.
+  EXPECT_THAT(Format(v.inner, MakeRule(35, "inner")),
+              HasSubstr("\"proto\":\"UDP\",\"depth\":1,\"pkt_src\":\"wire/pcap\"}}"));
+  // The outer packet itself is no tunnel.
+  EXPECT_THAT(Format(v.outer, MakeRule(36, "outer")), Not(HasSubstr("tunnel")));
+}
+
+TEST(FormatAlert, NestedTunnelReportsTheRootAndTheInnerDepth) {
+  // IPv6 GRE (no ports) carrying IPv4, carrying IPv4-in-IPv4 with TCP inside.
+  Fixture gre = MakePacket("2001:db8::1", 0, "2001:db8::2", 0, 47);
+  gre.packet.l4 = nullptr;
+  Fixture mid = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 4);
+  mid.packet.l4 = nullptr;
+  mid.packet.tunnel_depth = 1;
+  mid.packet.tunnel_type = decode::TunnelType::kGre;
+  mid.packet.outer = &gre.packet;
+  Fixture inner = MakePacket("172.16.0.1", 1234, "172.16.0.2", 443, 6);
+  inner.packet.tunnel_depth = 2;
+  inner.packet.tunnel_type = decode::TunnelType::kIpInIp;
+  inner.packet.outer = &mid.packet;
+
+  const std::string rec = Format(inner, MakeRule(37, "deep"));
+  EXPECT_THAT(rec, HasSubstr("\"pkt_src\":\"ipv4 tunnel\""));
+  EXPECT_THAT(rec, HasSubstr(",\"tunnel\":{\"src_ip\":\"2001:0db8:0000:0000:0000:0000:0000:0001\","
+                             "\"src_port\":0,\"dest_ip\":\"2001:0db8:0000:0000:0000:0000:0000:0002\","
+                             "\"dest_port\":0,\"proto\":\"GRE\",\"depth\":2,"
+                             "\"pkt_src\":\"wire/pcap\"}}"));
+  EXPECT_THAT(Format(mid, MakeRule(38, "mid")), HasSubstr("\"pkt_src\":\"gre tunnel\""));
+  EXPECT_TRUE(JsonCheck::IsValid(rec));
+
+  // IP in IPv6 is named after the IPv6 decoder that found it.
+  Fixture v6in6 = MakePacket("2001:db8::10", 1, "2001:db8::20", 2, 17);
+  v6in6.packet.tunnel_depth = 1;
+  v6in6.packet.tunnel_type = decode::TunnelType::kIpv6InIp;
+  v6in6.packet.outer = &gre.packet;
+  EXPECT_THAT(Format(v6in6, MakeRule(39, "6in6")), HasSubstr("\"pkt_src\":\"ipv6 tunnel\""));
+}
+
+TEST(EvePacketSourceName, TunnelKindsAsSuricataNamesThem) {
+  Fixture outer4 = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 47);
+  Fixture p = MakePacket("10.1.0.1", 1, "10.1.0.2", 2, 6);
+  EXPECT_EQ(EvePacketSourceName(p.packet, EvePacketSource::kPacket), "wire/pcap");
+  p.packet.tunnel_depth = 1;
+  p.packet.outer = &outer4.packet;
+  const std::pair<decode::TunnelType, std::string_view> kinds[] = {
+      {decode::TunnelType::kGre, "gre tunnel"},
+      {decode::TunnelType::kErspan, "gre tunnel"},
+      {decode::TunnelType::kVxlan, "vxlan encapsulation"},
+      {decode::TunnelType::kGeneve, "geneve encapsulation"},
+      {decode::TunnelType::kIpInIp, "ipv4 tunnel"},
+      {decode::TunnelType::kIpv6InIp, "ipv4 tunnel"},
+  };
+  for (const auto& [type, name] : kinds) {
+    p.packet.tunnel_type = type;
+    EXPECT_EQ(EvePacketSourceName(p.packet, EvePacketSource::kPacket), name);
+    // What the caller says wins.
+    EXPECT_EQ(EvePacketSourceName(p.packet, EvePacketSource::kDefrag), "defrag");
+  }
+}
+
+TEST(FormatAlert, NoTunnelObjectWithoutTheOuterPacket) {
+  Fixture f = MakePacket("10.0.0.1", 1, "10.0.0.2", 2, 6);
+  f.packet.tunnel_depth = 1;
+  f.packet.tunnel_type = decode::TunnelType::kGeneve;
+  const std::string rec = Format(f, MakeRule(40, "orphan"));
+  EXPECT_THAT(rec, Not(HasSubstr("\"tunnel\"")));
+  EXPECT_THAT(rec, HasSubstr("\"pkt_src\":\"geneve encapsulation\""));
 }
 
 TEST(FormatAlert, OmitsZeroFlowIdPcapCountAndEmptyFilename) {
@@ -549,14 +787,30 @@ TEST(EveSchema, EveryRecordShapeValidatesAgainstSuricatasSchema) {
     Fixture gre = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 47);
     gre.packet.l4 = nullptr;
     Fixture nonip;  // no IP layer: no addresses, ports or proto
+    Fixture frag = MakePacket("10.0.0.1", 0, "10.0.0.2", 0, 17);  // no community_id
+    frag.packet.l4 = nullptr;
+    frag.packet.is_fragment = true;
+    VxlanFixture vxlan;  // tunnel object with ports
+    Fixture gre6 = MakePacket("2001:db8::1", 0, "2001:db8::2", 0, 47);
+    gre6.packet.l4 = nullptr;
+    Fixture in_gre = MakePacket("10.9.0.1", 0, "10.9.0.2", 0, 1);  // ICMP in IPv6 GRE
+    in_gre.packet.icmp_type = 8;
+    in_gre.packet.tunnel_depth = 1;
+    in_gre.packet.tunnel_type = decode::TunnelType::kGre;
+    in_gre.packet.outer = &gre6.packet;
 
-    for (const Fixture* f : {&tcp, &udp, &icmp, &icmp6, &tcp6, &gre, &nonip}) {
+    for (const Fixture* f : {&tcp, &udp, &icmp, &icmp6, &tcp6, &gre, &nonip, &frag, &vxlan.inner,
+                             &in_gre}) {
       for (const rules::Rule* r : {&plain, &rich, &src_target}) {
         w.WriteAlert(f->packet, *r, {});
         w.WriteAlert(f->packet, *r, pcap);
       }
     }
-    EXPECT_EQ(w.records_written(), 42u);
+    EveContext stream = pcap;
+    stream.pkt_src = EvePacketSource::kStreamFlowTimeout;
+    stream.community_id = "1:LQU9qZlK+B5F3KDmev6m5PMibrg=";
+    w.WriteAlert(tcp.packet, plain, stream);
+    EXPECT_EQ(w.records_written(), 61u);
   }
   const std::string cmd = "/usr/bin/python3 " + script + " " + schema + " " + path;
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;

@@ -221,4 +221,84 @@ Bytes EthIcmp(std::string_view src, std::string_view dst, std::string_view paylo
   return Ethernet(Ip(src, dst, v4 ? 1 : 58, Icmp(src, dst, payload, l4), ip), ip);
 }
 
+// --- Tunnels ---
+
+Bytes Gre(uint16_t proto, const Bytes& inner, const GreOptions& o) {
+  Bytes b(4, 0);
+  b[0] = static_cast<uint8_t>((o.checksum ? 0x80 : 0) | (o.has_key ? 0x20 : 0) |
+                              (o.has_seq ? 0x10 : 0));
+  Put16(b, 2, proto);
+  if (o.checksum) b.resize(b.size() + 4);  // checksum + reserved, filled below
+  if (o.has_key) {
+    b.resize(b.size() + 4);
+    Put32(b, b.size() - 4, o.key);
+  }
+  if (o.has_seq) {
+    b.resize(b.size() + 4);
+    Put32(b, b.size() - 4, o.seq);
+  }
+  Append(b, inner);
+  if (o.checksum) Put16(b, 4, Finish(SumWords(b.data(), b.size(), 0)));
+  return b;
+}
+
+Bytes Erspan2(uint16_t session, const Bytes& inner_eth, uint16_t vlan) {
+  Bytes b(8, 0);
+  Put16(b, 0, static_cast<uint16_t>(0x1000 | (vlan & 0x0fff)));  // version 1
+  Put16(b, 2, static_cast<uint16_t>(session & 0x03ff));
+  Put32(b, 4, 1);  // index
+  Append(b, inner_eth);
+  return b;
+}
+
+Bytes Erspan3(uint16_t session, const Bytes& inner, bool subheader, uint8_t frame_type) {
+  Bytes b(12, 0);
+  Put16(b, 0, 0x2000);  // version 2, no VLAN
+  Put16(b, 2, static_cast<uint16_t>(session & 0x03ff));
+  Put32(b, 4, 0x01020304);  // timestamp
+  b[10] = static_cast<uint8_t>((frame_type & 0x1f) << 2);
+  b[11] = subheader ? 0x01 : 0x00;
+  if (subheader) {
+    static constexpr uint8_t kPlatform[8] = {0x0c, 0, 0, 0, 0, 0, 0, 0x2a};
+    Append(b, kPlatform, sizeof kPlatform);
+  }
+  Append(b, inner);
+  return b;
+}
+
+Bytes Vxlan(uint32_t vni, const Bytes& inner_eth) {
+  Bytes b(8, 0);
+  b[0] = 0x08;
+  Put32(b, 4, vni << 8);
+  Append(b, inner_eth);
+  return b;
+}
+
+Bytes GeneveOption(uint16_t option_class, uint8_t type, const Bytes& data) {
+  Bytes d = data;
+  PadTo4(d);
+  Bytes b(4, 0);
+  Put16(b, 0, option_class);
+  b[2] = type;
+  b[3] = static_cast<uint8_t>((d.size() / 4) & 0x1f);
+  Append(b, d);
+  return b;
+}
+
+Bytes Geneve(uint32_t vni, uint16_t proto, const Bytes& inner, const Bytes& options) {
+  Bytes b(8, 0);
+  b[0] = static_cast<uint8_t>((options.size() / 4) & 0x3f);  // version 0
+  Put16(b, 2, proto);
+  Put32(b, 4, vni << 8);
+  Append(b, options);
+  Append(b, inner);
+  return b;
+}
+
+Bytes UdpBytes(std::string_view src, uint16_t sport, std::string_view dst, uint16_t dport,
+               const Bytes& payload, const L4Options& o) {
+  return Udp(src, sport, dst, dport,
+             std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()), o);
+}
+
 }  // namespace kagami::testing

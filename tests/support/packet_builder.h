@@ -55,4 +55,35 @@ Bytes EthUdp(std::string_view src, uint16_t sport, std::string_view dst, uint16_
 Bytes EthIcmp(std::string_view src, std::string_view dst, std::string_view payload,
               const L4Options& l4 = {}, const IpOptions& ip = {});
 
+// --- Tunnels (engine/decode/tunnel.cc) ---
+// Encapsulation headers followed by what they carry; wrap the result in
+// Ip(..., 47, ...) for GRE or UdpBytes(...) for VXLAN and Geneve.
+struct GreOptions {
+  bool checksum = false;     // C bit, with the checksum over header + payload
+  bool has_key = false;      // K bit
+  uint32_t key = 0;
+  bool has_seq = false;      // S bit
+  uint32_t seq = 0;
+};
+// GRE version 0 header of protocol type `proto` + `inner`.
+Bytes Gre(uint16_t proto, const Bytes& inner, const GreOptions& o = {});
+// ERSPAN type II header (version 1) + the mirrored Ethernet frame; the
+// payload of Gre(0x88be, ..., {.has_seq = true}).
+Bytes Erspan2(uint16_t session, const Bytes& inner_eth, uint16_t vlan = 0);
+// ERSPAN type III header (version 2) + the 8-byte platform subheader when
+// `subheader`; frame_type 0: an Ethernet frame follows, 2: an IP packet.
+// The payload of Gre(0x22eb, ...).
+Bytes Erspan3(uint16_t session, const Bytes& inner, bool subheader = false,
+              uint8_t frame_type = 0);
+// VXLAN header (flags 0x08, `vni`) + the inner Ethernet frame.
+Bytes Vxlan(uint32_t vni, const Bytes& inner_eth);
+// Geneve option: class, type, data (padded to 4 bytes).
+Bytes GeneveOption(uint16_t option_class, uint8_t type, const Bytes& data);
+// Geneve version 0 header with raw `options` (a multiple of 4 bytes) + inner
+// of protocol type `proto` (0x6558 Ethernet, 0x0800 IPv4, 0x86dd IPv6).
+Bytes Geneve(uint32_t vni, uint16_t proto, const Bytes& inner, const Bytes& options = {});
+// UDP segment with a binary payload (checksummed like Udp).
+Bytes UdpBytes(std::string_view src, uint16_t sport, std::string_view dst, uint16_t dport,
+               const Bytes& payload, const L4Options& o = {});
+
 }  // namespace kagami::testing

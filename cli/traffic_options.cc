@@ -1,0 +1,103 @@
+#include "cli/traffic_options.h"
+
+#include <cctype>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+
+namespace kagami::cli {
+
+bool ParseByteSize(std::string_view text, uint64_t* out) {
+  std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())));
+  uint64_t unit = 1;
+  auto strip = [&t](std::string_view suffix) {
+    if (t.size() > suffix.size() && t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      t.resize(t.size() - suffix.size());
+      return true;
+    }
+    return false;
+  };
+  if (strip("kb") || strip("k")) unit = uint64_t{1} << 10;
+  else if (strip("mb") || strip("m")) unit = uint64_t{1} << 20;
+  else if (strip("gb") || strip("g")) unit = uint64_t{1} << 30;
+  else strip("b");
+  uint64_t n;
+  if (t.empty() || !absl::SimpleAtoi(t, &n) || n > (UINT64_MAX / unit)) return false;
+  *out = n * unit;
+  return true;
+}
+
+void AddTrafficOptions(CLI::App& app, TrafficArgs& a) {
+  app.add_option("--midstream", a.midstream,
+                 "Pick up TCP sessions whose handshake was not seen (true|false); off as in Suricata")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->capture_default_str();
+  app.add_option("--stream-depth", a.stream_depth,
+                 "Bytes of each TCP direction reassembled and inspected, e.g. 1mb; 0 = unlimited")
+      ->capture_default_str();
+  app.add_option("--stream-policy", a.stream_policy,
+                 "Which bytes win when TCP segments overlap: first, last, bsd, linux, windows, solaris")
+      ->check(CLI::IsMember({"first", "last", "bsd", "linux", "windows", "solaris"}))
+      ->capture_default_str();
+  app.add_option("--defrag-policy", a.defrag_policy,
+                 "Which bytes win when IP fragments overlap: first, last, bsd, linux, windows, solaris")
+      ->check(CLI::IsMember({"first", "last", "bsd", "linux", "windows", "solaris"}))
+      ->capture_default_str();
+  app.add_option("--flow-memcap", a.flow_memcap,
+                 "Memory for flows; the least recently seen are evicted beyond it")
+      ->capture_default_str();
+  app.add_option("--stream-memcap", a.stream_memcap, "Memory for TCP reassembly buffers")
+      ->capture_default_str();
+  app.add_option("--vxlan-port", a.vxlan_ports, "UDP ports decapsulated as VXLAN (up to 4)")
+      ->capture_default_str();
+  app.add_option("--geneve-port", a.geneve_port, "UDP port decapsulated as Geneve; 0 = off")
+      ->capture_default_str();
+  app.add_option("--tunnel-depth", a.tunnel_depth, "Deepest tunnel nesting decapsulated; 0 = no tunnels")
+      ->check(CLI::Range(0, 8))
+      ->capture_default_str();
+}
+
+bool ApplyTrafficArgs(const TrafficArgs& a, pipeline::ScannerOptions& o, std::string* error) {
+  o.stream.midstream = a.midstream == "true";
+  uint64_t n;
+  if (!ParseByteSize(a.stream_depth, &n)) {
+    *error = "--stream-depth: expected a size such as 1mb or 0, got '" + a.stream_depth + "'";
+    return false;
+  }
+  o.stream.depth = n;
+  if (!ParseByteSize(a.flow_memcap, &n) || n == 0) {
+    *error = "--flow-memcap: expected a size such as 128mb, got '" + a.flow_memcap + "'";
+    return false;
+  }
+  o.flow.memcap = n;
+  if (!ParseByteSize(a.stream_memcap, &n) || n == 0) {
+    *error = "--stream-memcap: expected a size such as 64mb, got '" + a.stream_memcap + "'";
+    return false;
+  }
+  o.stream.memcap = n;
+  if (auto p = stream::ParseOverlapPolicy(a.stream_policy)) {
+    o.stream.policy = *p;
+  } else {
+    *error = "--stream-policy: unknown policy '" + a.stream_policy + "'";
+    return false;
+  }
+  if (auto p = defrag::ParsePolicy(a.defrag_policy)) {
+    o.defrag.policy = *p;
+  } else {
+    *error = "--defrag-policy: unknown policy '" + a.defrag_policy + "'";
+    return false;
+  }
+  if (a.vxlan_ports.size() > o.decoder.vxlan_ports.size()) {
+    *error = "--vxlan-port: at most 4 ports";
+    return false;
+  }
+  o.decoder.vxlan_ports.fill(0);
+  for (size_t i = 0; i < a.vxlan_ports.size(); ++i) o.decoder.vxlan_ports[i] = a.vxlan_ports[i];
+  o.decoder.geneve_port = a.geneve_port;
+  o.decoder.decode_tunnels = a.tunnel_depth > 0;
+  o.decoder.max_tunnel_depth = static_cast<uint8_t>(a.tunnel_depth);
+  return true;
+}
+
+}  // namespace kagami::cli

@@ -1,0 +1,34 @@
+#pragma once
+// Command-line options for the traffic layers every matching subcommand
+// shares: flows, TCP reassembly, IP defragmentation and tunnels.
+
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "engine/pipeline/scanner.h"
+
+namespace kagami::cli {
+
+struct TrafficArgs {
+  std::string midstream = "false";
+  std::string stream_depth = "1mb";
+  std::string stream_policy = "first";
+  std::string defrag_policy = "first";
+  std::string flow_memcap = "128mb";
+  std::string stream_memcap = "64mb";
+  std::vector<uint16_t> vxlan_ports{4789};
+  uint16_t geneve_port = 6081;
+  int tunnel_depth = 3;
+};
+
+void AddTrafficOptions(CLI::App& app, TrafficArgs& args);
+
+// Fills the scanner's flow, stream, defrag and tunnel settings; false with
+// `error` set when a value is bad.
+bool ApplyTrafficArgs(const TrafficArgs& args, pipeline::ScannerOptions& options, std::string* error);
+
+// "0", "65536", "64kb", "1mb", "2gb" (powers of 1024); false when malformed.
+bool ParseByteSize(std::string_view text, uint64_t* out);
+
+}  // namespace kagami::cli
