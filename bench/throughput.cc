@@ -1,6 +1,6 @@
 // throughput: end-to-end scan speed over real captures.
 //
-//   throughput [--rules FILE]... [--repeat N] [--eve PATH] PCAP_OR_DIR...
+//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--midstream] PCAP_OR_DIR...
 //
 // Loads the rules (none: an empty engine), reads every capture into the page
 // cache once, then times N passes of decode + detect (+ EVE to PATH, default
@@ -29,7 +29,7 @@ double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] PCAP_OR_DIR...\n");
+  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--midstream] PCAP_OR_DIR...\n");
   return 2;
 }
 
@@ -39,12 +39,17 @@ int main(int argc, char** argv) {
   std::vector<std::string> rule_paths, inputs;
   int repeat = 3;
   std::string eve_path = "/dev/null";
+  pipeline::ScannerOptions options{.checksums = pipeline::ChecksumMode::kIgnore};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rules" && i + 1 < argc) {
       rule_paths.push_back(argv[++i]);
     } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--no-reassembly") {
+      options.stream.reassemble = false;
+    } else if (a == "--midstream") {
+      options.stream.midstream = true;
     } else if (a == "--eve" && i + 1 < argc) {
       eve_path = argv[++i];
     } else if (a.rfind("--", 0) == 0) {
@@ -76,30 +81,34 @@ int main(int argc, char** argv) {
   }
 
   double best = 1e300;
-  uint64_t packets = 0, bytes = 0, alerts = 0;
+  uint64_t packets = 0, bytes = 0, alerts = 0, flows = 0, reassembled = 0;
   for (int pass = 0; pass < repeat + 1; ++pass) {  // pass 0 warms the page cache
     output::EveWriter eve;
     if (absl::Status s = eve.Open(eve_path); !s.ok()) {
       std::fprintf(stderr, "throughput: %s\n", std::string(s.message()).c_str());
       return 1;
     }
-    pipeline::Scanner scanner(*engine, pipeline::ScannerOptions{.checksums = pipeline::ChecksumMode::kIgnore},
-                              &eve, nullptr);
+    pipeline::Scanner scanner(*engine, options, &eve, nullptr);
     auto start = std::chrono::steady_clock::now();
     for (const std::string& path : *files) {
       auto source = capture::OpenCaptureFile(path);
       if (!source.ok()) continue;
       (void)scanner.Run(**source, nullptr);
     }
+    scanner.Finish();
     eve.Flush();
     double secs = Seconds(start, std::chrono::steady_clock::now());
     if (pass > 0) best = std::min(best, secs);
     packets = scanner.decoder_counters().packets;
     bytes = scanner.decoder_counters().bytes;
     alerts = scanner.alerts();
+    flows = scanner.flow_counters().created;
+    reassembled = scanner.stream_counters().bytes;
   }
   std::printf("captures: %zu files, %llu packets, %.1f MB\n", files->size(),
               static_cast<unsigned long long>(packets), bytes / 1e6);
+  std::printf("flows: %llu, bytes reassembled: %llu%s\n", static_cast<unsigned long long>(flows),
+              static_cast<unsigned long long>(reassembled), options.stream.reassemble ? "" : " (reassembly off)");
   std::printf("best of %d: %.3f s  %.0f packets/s  %.3f Gbit/s  (%llu alerts)\n", repeat, best,
               packets / best, bytes * 8 / best / 1e9, static_cast<unsigned long long>(alerts));
   return 0;

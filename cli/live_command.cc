@@ -74,6 +74,7 @@ int RunLive(const LiveArgs& args) {
                  args.interface.c_str(), static_cast<unsigned long long>(stats.received),
                  static_cast<unsigned long long>(stats.dropped),
                  static_cast<unsigned long long>(stats.if_dropped));
+    AddTrafficCounters(scanner, summary);
     summary.Print(stderr);
   }
   return status.ok() ? 0 : 1;

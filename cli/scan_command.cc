@@ -91,6 +91,7 @@ int RunScan(const ScanArgs& args) {
   summary.Finish();
   progress.Clear();
   summary.SetAnomalies(AnomalyCounts(scanner.decoder_counters()));
+  AddTrafficCounters(scanner, summary);
   if (!args.quiet) summary.Print(stderr);
   return input_errors ? 1 : 0;
 }

@@ -100,4 +100,32 @@ bool ApplyTrafficArgs(const TrafficArgs& a, pipeline::ScannerOptions& o, std::st
   return true;
 }
 
+void AddTrafficCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary) {
+  const flow::FlowCounters& f = scanner.flow_counters();
+  summary.AddCounters("flows", {{"created", f.created},
+                                {"timed out", f.timed_out},
+                                {"evicted at the memory cap", f.evicted},
+                                {"ended by port reuse", f.reused},
+                                {"at most at once", f.max_active}});
+  const stream::StreamCounters& t = scanner.stream_counters();
+  summary.AddCounters("tcp", {{"sessions", t.sessions},
+                              {"picked up midstream", t.midstream_pickups},
+                              {"bytes reassembled", t.bytes},
+                              {"segments out of order", t.out_of_order},
+                              {"retransmitted", t.retransmissions},
+                              {"overlaps with different data", t.overlaps_different},
+                              {"gaps", t.gaps},
+                              {"RSTs outside the window", t.rst_out_of_window},
+                              {"directions at stream depth", t.depth_reached},
+                              {"memcap drops", t.memcap_drops}});
+  const defrag::DefragCounters& d = scanner.defrag_counters();
+  summary.AddCounters("ip fragments", {{"fragments", d.fragments},
+                                       {"datagrams reassembled", d.reassembled},
+                                       {"timed out", d.timeouts},
+                                       {"overlapping", d.overlaps},
+                                       {"too large", d.too_large},
+                                       {"memcap drops", d.memcap_drops},
+                                       {"malformed", d.bad_fragments}});
+}
+
 }  // namespace kagami::cli

@@ -28,6 +28,9 @@ void AddTrafficOptions(CLI::App& app, TrafficArgs& args);
 // `error` set when a value is bad.
 bool ApplyTrafficArgs(const TrafficArgs& args, pipeline::ScannerOptions& options, std::string* error);
 
+// Adds the flow, TCP and defrag counter lines to a summary.
+void AddTrafficCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary);
+
 // "0", "65536", "64kb", "1mb", "2gb" (powers of 1024); false when malformed.
 bool ParseByteSize(std::string_view text, uint64_t* out);
 

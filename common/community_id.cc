@@ -54,9 +54,12 @@ int Icmpv6Counterpart(uint8_t type) {
 }
 
 // SHA-1 through OpenSSL's EVP interface. The algorithm is fetched once per
-// process and each thread keeps one digest context, which OpenSSL 3 re-inits
-// in place for the same algorithm: no allocation per call once warm. Falls
-// back to the one-shot EVP_Digest if either could not be set up.
+// process and each thread keeps one digest context, so a call costs no fetch
+// (the one-shot SHA1() fetches and makes a context each time: 3 allocations
+// on OpenSSL 3.0). Re-initialising still makes OpenSSL 3.0 free and
+// allocate the provider's SHA state once per call; later releases keep it
+// for the same algorithm. Falls back to the one-shot EVP_Digest if either
+// could not be set up.
 struct ThreadDigest {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~ThreadDigest() { EVP_MD_CTX_free(ctx); }

@@ -46,7 +46,9 @@ struct CommunityIdInput {
 // and returns its length (kCommunityIdLength). Returns 0 and writes an empty
 // string when the spec defines no id for the input: a protocol with ports
 // (TCP, UDP, SCTP, ICMP, ICMPv6) whose transport header is missing, e.g. a
-// non-first fragment. Allocates nothing.
+// non-first fragment. Nothing here allocates; OpenSSL 3.0's EVP re-init of
+// the per-thread SHA-1 context allocates its ~100-byte state per call (later
+// OpenSSL 3 releases reuse it). Thread-safe.
 size_t CommunityId(const CommunityIdInput& in, uint16_t seed, char out[kCommunityIdBufferSize]);
 
 // ICMP (is_v6 = false) / ICMPv6 type and code as the (source, destination)

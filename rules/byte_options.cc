@@ -161,8 +161,16 @@ bool RuleParser::OptByteJump(const RawOption& o, std::string_view) {
   if (args.size() < 2) return Fail(o.value.offset, "byte_jump needs: bytes, offset[, options]");
   ByteJumpOption b;
   uint64_t n = 0;
-  if (!ParseUint64(args[0].text, &n) || n > 64) return Fail(args[0].offset, Cat("byte_jump: invalid number of bytes '", args[0].text, "'"));
-  b.nbytes = static_cast<uint32_t>(n);
+  if (ParseUint64(args[0].text, &n) && n <= 64) {
+    b.nbytes = static_cast<uint32_t>(n);
+  } else {
+    // Suricata also takes a byte_extract variable for the count.
+    IntOrVar count;
+    if (!ParseIntOrVar(args[0].text, args[0].offset, false, &count) || !count.is_var()) {
+      return Fail(args[0].offset, Cat("byte_jump: invalid number of bytes '", args[0].text, "'"));
+    }
+    b.nbytes_var = count.var;
+  }
   if (!ParseIntOrVar(args[1].text, args[1].offset, true, &b.offset)) return false;
   CommonByteArgs common;
   for (size_t i = 2; i < args.size(); ++i) {

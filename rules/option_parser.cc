@@ -138,6 +138,7 @@ void RuleParser::RegisterAll(std::map<std::string_view, Keyword, std::less<>>* t
   // Flow state.
   add("flow", &RuleParser::OptFlow);
   add("flowbits", &RuleParser::OptFlowbits);
+  add("flowint", &RuleParser::OptFlowint);
   add("noalert", &RuleParser::OptNoalert);
   add("threshold", &RuleParser::OptThreshold, "threshold");
   add("detection_filter", &RuleParser::OptThreshold, "detection_filter");
@@ -595,6 +596,50 @@ bool RuleParser::OptFlowbits(const RawOption& o, std::string_view) {
   return true;
 }
 
+bool RuleParser::OptFlowint(const RawOption& o, std::string_view) {
+  if (!NeedValue(o)) return false;
+  std::vector<Token> args = SplitArgs(o.value.text, o.value.offset, ',');
+  if (args.size() < 2 || args.size() > 3) {
+    return Fail(o.value.offset, "flowint: expected 'name, operator[, value]'");
+  }
+  auto valid_name = [](std::string_view n) {
+    return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    });
+  };
+  FlowintOption f;
+  if (!valid_name(args[0].text)) return Fail(args[0].offset, Cat("flowint: invalid name '", args[0].text, "'"));
+  f.name = std::string(args[0].text);
+  using Op = FlowintOption::Op;
+  static const std::pair<std::string_view, Op> kOps[] = {
+      {"=", Op::kAssign}, {"+", Op::kAdd},   {"-", Op::kSub},  {"==", Op::kEq},
+      {"!=", Op::kNe},    {"<", Op::kLt},    {">", Op::kGt},   {"<=", Op::kLe},
+      {">=", Op::kGe},    {"isset", Op::kIsSet}, {"notset", Op::kIsNotSet}, {"isnotset", Op::kIsNotSet},
+  };
+  const std::string op = Lower(args[1].text);
+  auto it = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& e) { return e.first == op; });
+  if (it == std::end(kOps)) {
+    return Fail(args[1].offset, Cat("flowint: unknown operator '", args[1].text,
+                                    "' (expected =, +, -, ==, !=, <, >, <=, >=, isset or notset)"));
+  }
+  f.op = it->second;
+  const bool existence = f.op == Op::kIsSet || f.op == Op::kIsNotSet;
+  if (existence != (args.size() == 2)) {
+    return Fail(args[1].offset, existence ? Cat("flowint: '", op, "' takes no value")
+                                          : Cat("flowint: '", op, "' needs a value"));
+  }
+  if (!existence) {
+    if (!ParseInt64(args[2].text, &f.value)) {
+      if (!valid_name(args[2].text)) {
+        return Fail(args[2].offset, Cat("flowint: value '", args[2].text, "' is neither a number nor a flowint name"));
+      }
+      f.value_var = std::string(args[2].text);
+    }
+  }
+  rule_->flowints.push_back(std::move(f));
+  return true;
+}
+
 bool RuleParser::OptNoalert(const RawOption& o, std::string_view) {
   if (!NoValue(o)) return false;
   FlowbitsOption f;
@@ -610,7 +655,7 @@ bool RuleParser::OptThreshold(const RawOption& o, std::string_view kind) {
   if (slot) return Fail(o.keyword.offset, Cat("duplicate '", kind, "' option"));
   ThresholdOption t;
   if (df) t.type = ThresholdOption::Type::kDetectionFilter;
-  bool have_type = df, have_track = false, have_count = false, have_seconds = false;
+  bool have_type = df, have_track = false, have_count = false, have_seconds = false, have_multiplier = false;
   for (const Token& arg : SplitArgs(o.value.text, o.value.offset)) {
     size_t sp = 0;
     while (sp < arg.text.size() && !IsSpace(arg.text[sp])) ++sp;
@@ -620,7 +665,8 @@ bool RuleParser::OptThreshold(const RawOption& o, std::string_view kind) {
       if (val == "limit") t.type = ThresholdOption::Type::kLimit;
       else if (val == "threshold") t.type = ThresholdOption::Type::kThreshold;
       else if (val == "both") t.type = ThresholdOption::Type::kBoth;
-      else return Fail(arg.offset, Cat(kind, ": unknown type '", val, "' (expected limit, threshold or both)"));
+      else if (val == "backoff") t.type = ThresholdOption::Type::kBackoff;
+      else return Fail(arg.offset, Cat(kind, ": unknown type '", val, "' (expected limit, threshold, both or backoff)"));
       have_type = true;
     } else if (key == "track") {
       if (val == "by_src") t.track = ThresholdOption::Track::kBySrc;
@@ -630,17 +676,36 @@ bool RuleParser::OptThreshold(const RawOption& o, std::string_view kind) {
       else if (val == "by_flow") t.track = ThresholdOption::Track::kByFlow;
       else return Fail(arg.offset, Cat(kind, ": unknown track '", val, "' (expected by_src, by_dst, by_rule, by_both or by_flow)"));
       have_track = true;
-    } else if (key == "count" || key == "seconds") {
+    } else if (key == "count" || key == "seconds" || key == "multiplier") {
       uint64_t n = 0;
       if (!ParseUint64(val, &n) || n > UINT32_MAX) return Fail(arg.offset, Cat(kind, ": invalid ", key, " '", val, "'"));
-      (key == "count" ? t.count : t.seconds) = static_cast<uint32_t>(n);
-      (key == "count" ? have_count : have_seconds) = true;
+      if (key == "count") {
+        t.count = static_cast<uint32_t>(n);
+        have_count = true;
+      } else if (key == "seconds") {
+        t.seconds = static_cast<uint32_t>(n);
+        have_seconds = true;
+      } else {
+        if (n < 2) return Fail(arg.offset, Cat(kind, ": multiplier must be at least 2"));
+        t.multiplier = static_cast<uint32_t>(n);
+        have_multiplier = true;
+      }
+    } else if (key == "unique_on" && df) {
+      if (val == "src_port") t.unique_on = ThresholdOption::UniqueOn::kSrcPort;
+      else if (val == "dst_port") t.unique_on = ThresholdOption::UniqueOn::kDstPort;
+      else return Fail(arg.offset, Cat(kind, ": unknown unique_on '", val, "' (expected src_port or dst_port)"));
     } else {
       return Fail(arg.offset, Cat(kind, ": unknown setting '", arg.text, "'"));
     }
   }
-  if (!have_type || !have_track || !have_count || !have_seconds) {
-    return Fail(o.value.offset, Cat(kind, " needs ", df ? "" : "type, ", "track, count and seconds"));
+  if (t.type == ThresholdOption::Type::kBackoff) {
+    if (!have_track || !have_count || !have_multiplier || have_seconds) {
+      return Fail(o.value.offset, Cat(kind, ": type backoff needs track, count and multiplier (and no seconds)"));
+    }
+    if (t.count == 0) return Fail(o.value.offset, Cat(kind, ": count must be at least 1"));
+  } else if (!have_type || !have_track || !have_count || !have_seconds || have_multiplier) {
+    return Fail(o.value.offset, Cat(kind, " needs ", df ? "" : "type, ", "track, count and seconds",
+                                    have_multiplier ? " (multiplier is for type backoff)" : ""));
   }
   slot = t;
   return true;

@@ -80,6 +80,7 @@ struct ByteTestOption {
 
 struct ByteJumpOption {
   uint32_t nbytes = 0;
+  std::string nbytes_var;  // a byte_extract variable giving the byte count at match time
   IntOrVar offset;
   bool relative = false;
   uint32_t multiplier = 1;
@@ -165,13 +166,29 @@ struct FlowbitsOption {
   bool any_of = false;             // names joined by '|'
 };
 
+// flowint: an integer per flow. =, +, - change it when the rule matches;
+// the comparisons and isset/notset are conditions.
+struct FlowintOption {
+  enum class Op : uint8_t { kAssign, kAdd, kSub, kEq, kNe, kLt, kGt, kLe, kGe, kIsSet, kIsNotSet };
+  std::string name;
+  Op op = Op::kAssign;
+  int64_t value = 0;
+  std::string value_var;  // another flowint's name, used instead of `value`
+  bool is_condition() const { return op != Op::kAssign && op != Op::kAdd && op != Op::kSub; }
+};
+
 struct ThresholdOption {
-  enum class Type : uint8_t { kLimit, kThreshold, kBoth, kDetectionFilter };
+  enum class Type : uint8_t { kLimit, kThreshold, kBoth, kDetectionFilter, kBackoff };
   enum class Track : uint8_t { kBySrc, kByDst, kByRule, kByBoth, kByFlow };
   Type type = Type::kLimit;
   Track track = Track::kBySrc;
   uint32_t count = 0;
   uint32_t seconds = 0;
+  // backoff: alert on match count, count*m, count*m^2, ... (no time window).
+  uint32_t multiplier = 0;
+  // detection_filter unique_on: count distinct ports instead of matches.
+  enum class UniqueOn : uint8_t { kNone, kSrcPort, kDstPort };
+  UniqueOn unique_on = UniqueOn::kNone;
 };
 
 // A threshold.config "suppress" entry attached to a rule (rules/threshold_config.h):
@@ -209,6 +226,7 @@ struct Rule {
   HeaderChecks header;
   std::optional<FlowOption> flow;
   std::vector<FlowbitsOption> flowbits;
+  std::vector<FlowintOption> flowints;
   std::optional<ThresholdOption> threshold;
   std::optional<ThresholdOption> detection_filter;
   std::vector<Suppression> suppressions;  // from threshold.config; any one suppresses

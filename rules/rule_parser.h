@@ -69,6 +69,7 @@ class RuleParser {
   bool OptIpopts(const RawOption& o, std::string_view);
   bool OptFlow(const RawOption& o, std::string_view);
   bool OptFlowbits(const RawOption& o, std::string_view);
+  bool OptFlowint(const RawOption& o, std::string_view);
   bool OptNoalert(const RawOption& o, std::string_view);
   bool OptThreshold(const RawOption& o, std::string_view kind);
 

@@ -38,7 +38,7 @@ enum class Anomaly : uint8_t {
   kIpv6ExtensionChainTooLong,  // more than kMaxIpv6ExtensionHeaders headers
   // Tunnels (Decoder::DecodeTunnel).
   kGreTruncated,      // GRE header (with its optional fields / routing) cut
-  kGreBadVersion,     // GRE version other than 0 (and 1, PPTP, not decapsulated)
+  kGreBadVersion,     // GRE version 2-7 (version 1, PPTP, is left alone: kNoTunnel)
   kGreBadHeader,      // GRE version 0 with recursion control or reserved flags set
   kErspanTruncated,   // ERSPAN II/III header (or III's subheader) cut
   kErspanBadHeader,   // ERSPAN version does not match the type, bad frame type

@@ -60,6 +60,7 @@ struct ByteTestStep {
 
 struct ByteJumpStep {
   uint32_t nbytes = 0;
+  int16_t nbytes_var = -1;  // the count comes from a byte_extract slot
   Operand offset;
   bool relative = false;
   uint32_t multiplier = 1;
@@ -102,6 +103,14 @@ struct FlowbitOp {
   bool any_of = false;  // "a|b": one of them; else all of them
 };
 
+// A flowint condition or change on interned variable indices.
+struct FlowintOp {
+  rules::FlowintOption::Op op = rules::FlowintOption::Op::kAssign;
+  uint32_t var = 0;
+  int64_t value = 0;
+  int32_t value_var = -1;  // compare with / add another flowint
+};
+
 struct CompiledStep {
   StepOp op;
   // The following step continues from this step's match end, so when it
@@ -132,6 +141,8 @@ struct CompiledRule {
   // so a bit set by one rule is visible to the next on the same packet:
   // 0 set only, 1 set and read, 2 read only, 3 no flowbits.
   uint8_t flowbits_rank = 3;
+  std::vector<FlowintOp> flowint_checks, flowint_actions;
+  uint8_t flowint_rank = 3;  // the same order for flowint, after flowbits
   std::optional<rules::FlowOption> flow;
   // Where payload steps look: packets, reassembled stream chunks, or both
   // (the default). tcp-stream / flow:only_stream require the stream;

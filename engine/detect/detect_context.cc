@@ -50,6 +50,9 @@ class DetectContextImpl final : public DetectContext {
   bool MatchBuffer(const CompiledRule& r, const uint8_t* data, uint32_t len, int64_t min_end);
   bool CheckFlowbits(const CompiledRule& r, const flow::FlowVars& vars) const;
   void ApplyFlowbits(const CompiledRule& r, flow::FlowVars& vars) const;
+  bool CheckFlowints(const CompiledRule& r, const flow::FlowVars& vars) const;
+  void ApplyFlowints(const CompiledRule& r, flow::FlowVars& vars) const;
+  void AdoptVars(flow::FlowVars& vars) const;
   bool PassesThresholds(uint32_t r, const decode::Packet& p);
 
   std::shared_ptr<const DetectEngineImpl> engine_;
@@ -79,10 +82,12 @@ bool DetectContextImpl::MatchBuffer(const CompiledRule& r, const uint8_t* data, 
 bool DetectContextImpl::Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
                                const FlowContext& flow) {
   if (!MatchRuleHeader(r, p, f)) return false;
-  if (!r.flowbit_checks.empty() || !r.flowbit_actions.empty()) {
-    // Suricata: flowbits need a flow; without one the rule cannot match.
+  if (!r.flowbit_checks.empty() || !r.flowbit_actions.empty() || !r.flowint_checks.empty() ||
+      !r.flowint_actions.empty()) {
+    // Suricata: flow variables need a flow; without one the rule cannot match.
     if (!flow.vars) return false;
     if (!r.flowbit_checks.empty() && !CheckFlowbits(r, *flow.vars)) return false;
+    if (!r.flowint_checks.empty() && !CheckFlowints(r, *flow.vars)) return false;
   }
   const bool stream = flow.stream && flow.stream->has_new() && !r.forbid_stream && f.cls == kClassTcp;
   if (r.steps.empty()) return !flow.pseudo && (!r.require_stream || stream);
@@ -112,11 +117,83 @@ bool DetectContextImpl::CheckFlowbits(const CompiledRule& r, const flow::FlowVar
   return true;
 }
 
-void DetectContextImpl::ApplyFlowbits(const CompiledRule& r, flow::FlowVars& vars) const {
+void DetectContextImpl::AdoptVars(flow::FlowVars& vars) const {
   if (vars.generation != engine_->generation_) {
     vars.clear();
     vars.generation = engine_->generation_;
   }
+}
+
+namespace {
+const int64_t* FindInt(const flow::FlowVars& v, uint32_t var) {
+  for (const auto& [k, value] : v.ints) {
+    if (k == var) return &value;
+  }
+  return nullptr;
+}
+int64_t* FindInt(flow::FlowVars& v, uint32_t var) {
+  return const_cast<int64_t*>(FindInt(static_cast<const flow::FlowVars&>(v), var));
+}
+}  // namespace
+
+bool DetectContextImpl::CheckFlowints(const CompiledRule& r, const flow::FlowVars& vars) const {
+  const bool current = vars.generation == engine_->generation_;
+  using Op = rules::FlowintOption::Op;
+  for (const FlowintOp& op : r.flowint_checks) {
+    const int64_t* have = current ? FindInt(vars, op.var) : nullptr;
+    if (op.op == Op::kIsSet || op.op == Op::kIsNotSet) {
+      if ((have != nullptr) != (op.op == Op::kIsSet)) return false;
+      continue;
+    }
+    // A comparison with an unset variable (either side) does not match.
+    if (!have) return false;
+    int64_t want = op.value;
+    if (op.value_var >= 0) {
+      const int64_t* other = current ? FindInt(vars, static_cast<uint32_t>(op.value_var)) : nullptr;
+      if (!other) return false;
+      want = *other;
+    }
+    bool ok = false;
+    switch (op.op) {
+      case Op::kEq: ok = *have == want; break;
+      case Op::kNe: ok = *have != want; break;
+      case Op::kLt: ok = *have < want; break;
+      case Op::kGt: ok = *have > want; break;
+      case Op::kLe: ok = *have <= want; break;
+      case Op::kGe: ok = *have >= want; break;
+      default: break;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void DetectContextImpl::ApplyFlowints(const CompiledRule& r, flow::FlowVars& vars) const {
+  AdoptVars(vars);
+  using Op = rules::FlowintOption::Op;
+  for (const FlowintOp& op : r.flowint_actions) {
+    int64_t operand = op.value;
+    if (op.value_var >= 0) {
+      const int64_t* other = FindInt(vars, static_cast<uint32_t>(op.value_var));
+      if (!other) continue;  // Suricata: nothing to add from an unset variable
+      operand = *other;
+    }
+    int64_t* have = FindInt(vars, op.var);
+    if (!have) {
+      vars.ints.emplace_back(op.var, 0);
+      have = &vars.ints.back().second;
+    }
+    switch (op.op) {
+      case Op::kAssign: *have = operand; break;
+      case Op::kAdd: *have += operand; break;
+      case Op::kSub: *have -= operand; break;
+      default: break;
+    }
+  }
+}
+
+void DetectContextImpl::ApplyFlowbits(const CompiledRule& r, flow::FlowVars& vars) const {
+  AdoptVars(vars);
   using C = rules::FlowbitsOption::Command;
   for (const FlowbitOp& op : r.flowbit_actions) {
     for (uint32_t b : op.bits) {
@@ -198,6 +275,7 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
     if (!Verify(cr, packet, facts, flow)) continue;
     ++hits_[r];
     if (!cr.flowbit_actions.empty()) ApplyFlowbits(cr, *flow.vars);
+    if (!cr.flowint_actions.empty()) ApplyFlowints(cr, *flow.vars);
     if (!cr.noalert) matched_.push_back(key);
   }
   if (matched_.empty()) return;

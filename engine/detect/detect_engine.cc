@@ -37,7 +37,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
 
   std::vector<std::optional<FastPattern>> fast_patterns;
   for (const rules::Rule& rule : ruleset.rules) {
-    auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flowbit_names_);
+    auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flow_var_names_);
     if (!result.ok()) {
       ++stats.rules_rejected;
       if (diagnostics) {
@@ -58,7 +58,8 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     engine->compiled_.push_back(std::move(result->rule));
   }
   stats.rules_loaded = engine->rules_.size();
-  stats.flowbit_names = engine->flowbit_names_.size();
+  stats.flowbit_names = engine->flow_var_names_.bits.size();
+  stats.flowint_names = engine->flow_var_names_.ints.size();
   static std::atomic<uint64_t> generations{0};
   engine->generation_ = ++generations;
 
@@ -77,6 +78,8 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     if (aa != ab) return aa < ab;
     const int fa = engine->compiled_[a].flowbits_rank, fb = engine->compiled_[b].flowbits_rank;
     if (fa != fb) return fa < fb;
+    const int ia = engine->compiled_[a].flowint_rank, ib = engine->compiled_[b].flowint_rank;
+    if (ia != ib) return ia < ib;
     if (ra.priority != rb.priority) return ra.priority < rb.priority;
     if (ra.sid != rb.sid) return ra.sid < rb.sid;
     return ra.gid < rb.gid;

@@ -32,6 +32,7 @@ struct CompileStats {
   // "pkt".
   size_t rules_waiting_for_app_layer = 0;
   size_t flowbit_names = 0;          // distinct flowbits the rules use
+  size_t flowint_names = 0;          // distinct flowint variables
   size_t prefilter_rules = 0;      // rules reached through a Hyperscan fast pattern
   size_t address_indexed_rules = 0;  // non-prefilter rules reached through the address index
   size_t always_checked_rules = 0;   // non-prefilter rules checked on every packet of their class
@@ -53,7 +54,7 @@ struct StreamData {
 
 // What the flow and stream layers know about the packet being inspected.
 struct FlowContext {
-  flow::FlowVars* vars = nullptr;     // the flow's flowbits; null without a flow
+  flow::FlowVars* vars = nullptr;     // the flow's flowbits/flowints; null without a flow
   const StreamData* stream = nullptr; // new stream data in the packet's direction
   // A pseudo packet that only carries stream data (a gap released it, or the
   // flow ended): only stream matches count, rules without payload steps do

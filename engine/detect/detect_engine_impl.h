@@ -35,7 +35,7 @@ class DetectEngineImpl final : public DetectEngine {
   std::vector<rules::Rule> rules_;
   std::vector<CompiledRule> compiled_;
   std::vector<PcreCodePtr> pcre_codes_;
-  FlowbitNames flowbit_names_;
+  FlowVarNames flow_var_names_;
   uint64_t generation_ = 0;  // distinguishes engines in flow variables
   std::array<PrefilterDatabase, kNumClasses> prefilter_;
   std::array<std::vector<uint32_t>, kNumClasses> always_;

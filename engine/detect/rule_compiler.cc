@@ -101,7 +101,7 @@ bool ProtocolClasses(const std::string& protocol, ClassMask* classes) {
 
 absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
                                               std::vector<PcreCodePtr>* pcre_codes,
-                                              FlowbitNames* flowbit_names) {
+                                              FlowVarNames* names) {
   RuleCompileResult out;
   CompiledRule& cr = out.rule;
   const std::string proto = absl::AsciiStrToLower(rule.protocol);
@@ -130,13 +130,27 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
     op.command = fb.command;
     op.any_of = fb.any_of;
     for (const std::string& name : fb.names) {
-      op.bits.push_back(flowbit_names->try_emplace(name, static_cast<uint32_t>(flowbit_names->size())).first->second);
+      op.bits.push_back(names->bits.try_emplace(name, static_cast<uint32_t>(names->bits.size())).first->second);
     }
     const bool check = fb.command == C::kIsSet || fb.command == C::kIsNotSet;
     (check ? reads : sets) = true;
     (check ? cr.flowbit_checks : cr.flowbit_actions).push_back(std::move(op));
   }
   cr.flowbits_rank = sets && !reads ? 0 : sets ? 1 : reads ? 2 : 3;
+  auto intern_int = [names](const std::string& n) {
+    return names->ints.try_emplace(n, static_cast<uint32_t>(names->ints.size())).first->second;
+  };
+  bool int_sets = false, int_reads = false;
+  for (const rules::FlowintOption& fi : rule.flowints) {
+    FlowintOp op;
+    op.op = fi.op;
+    op.var = intern_int(fi.name);
+    op.value = fi.value;
+    if (!fi.value_var.empty()) op.value_var = static_cast<int32_t>(intern_int(fi.value_var));
+    (fi.is_condition() ? int_reads : int_sets) = true;
+    (fi.is_condition() ? cr.flowint_checks : cr.flowint_actions).push_back(op);
+  }
+  cr.flowint_rank = int_sets && !int_reads ? 0 : int_sets ? 1 : int_reads ? 2 : 3;
   if (rule.flow) {
     if (rule.flow->only_stream) cr.require_stream = true;
     if (rule.flow->no_stream) cr.forbid_stream = true;
@@ -202,6 +216,11 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
           } else if constexpr (std::is_same_v<T, rules::ByteJumpOption>) {
             ByteJumpStep b;
             b.nbytes = opt.nbytes;
+            if (!opt.nbytes_var.empty()) {
+              auto count = vars.Resolve(rules::IntOrVar{0, opt.nbytes_var});
+              if (!count.ok()) return count.status();
+              b.nbytes_var = count->var;
+            }
             auto off = vars.Resolve(opt.offset);
             if (!off.ok()) return off.status();
             b.offset = *off;

@@ -31,13 +31,17 @@ struct RuleCompileResult {
 // layer can decide (http, dns, tls, ...).
 bool ProtocolClasses(const std::string& protocol, ClassMask* classes);
 
-// Flowbit names interned to bit indices, shared by every rule of an engine.
+// Flowbit (and, separately, flowint) names interned to indices, shared by
+// every rule of an engine.
 using FlowbitNames = absl::flat_hash_map<std::string, uint32_t>;
+struct FlowVarNames {
+  FlowbitNames bits, ints;
+};
 
 // `pcre_codes` receives the compiled regexes (the CompiledRule points into
-// them); `flowbit_names` interns the rule's flowbit names.
+// them); `names` interns the rule's flowbit and flowint names.
 absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
                                               std::vector<PcreCodePtr>* pcre_codes,
-                                              FlowbitNames* flowbit_names);
+                                              FlowVarNames* names);
 
 }  // namespace kagami::detect

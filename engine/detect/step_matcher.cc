@@ -119,9 +119,15 @@ struct Matcher {
   Result Step(const ByteJumpStep& b, const CompiledStep&, size_t i, int64_t cursor) {
     const int64_t pos = (b.relative ? cursor : 0) + Eval(b.offset);
     uint64_t v = 0;
-    if (b.nbytes == 0) {
+    int64_t nbytes = b.nbytes;
+    if (b.nbytes_var >= 0) {
+      // A count read from the packet: only what the keyword allows.
+      nbytes = st.vars[b.nbytes_var];
+      if (nbytes < 0 || nbytes > (b.base == rules::NumberBase::kBinary ? 8 : 23)) return Result::kNoMatch;
+    }
+    if (nbytes == 0) {
       if (pos < 0 || pos > st.len) return Result::kNoMatch;  // a pure cursor move
-    } else if (!ReadNumber(st.buf, st.len, pos, b.nbytes, b.endian, b.base, &v)) {
+    } else if (!ReadNumber(st.buf, st.len, pos, static_cast<uint32_t>(nbytes), b.endian, b.base, &v)) {
       return Result::kNoMatch;
     }
     v = ApplyBitmask(v, b.bitmask);
@@ -130,7 +136,7 @@ struct Matcher {
     int64_t target;
     if (b.from_beginning) target = val;
     else if (b.from_end) target = st.len + val;
-    else target = pos + static_cast<int64_t>(b.nbytes) + val;
+    else target = pos + nbytes + val;
     target += b.post_offset;
     if (target < 0) target = 0;  // a negative post_offset stops at the buffer start
     if (target > st.len) return Result::kNoMatch;

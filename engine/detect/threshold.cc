@@ -76,11 +76,32 @@ bool ThresholdTracker::Check(uint32_t rule, uint32_t kind, const rules::Threshol
     s.window_ns = window;
     s.count = 1;
     s.alerted = false;
+    s.distinct.clear();
   } else {
     ++s.count;
   }
   const uint32_t n = std::max<uint32_t>(opt.count, 1);
-  if (kind == 1) return s.count > opt.count;  // detection_filter: rate exceeded
+  if (kind == 1) {
+    if (opt.unique_on != rules::ThresholdOption::UniqueOn::kNone) {
+      // Distinct ports in the window, not matches; only count+1 of them
+      // need remembering to know the count was exceeded.
+      const uint16_t port = opt.unique_on == rules::ThresholdOption::UniqueOn::kSrcPort ? p.src_port : p.dst_port;
+      if (std::find(s.distinct.begin(), s.distinct.end(), port) == s.distinct.end() &&
+          s.distinct.size() <= opt.count) {
+        s.distinct.push_back(port);
+      }
+      return s.distinct.size() > opt.count;
+    }
+    return s.count > opt.count;  // detection_filter: rate exceeded
+  }
+  if (opt.type == Type::kBackoff) {
+    // Alerts on match count, count*m, count*m^2, ...: a noisy flow keeps
+    // reporting, ever less often.
+    if (s.next_alert == 0) s.next_alert = n;
+    if (s.count != s.next_alert) return false;
+    s.next_alert = s.next_alert * std::max<uint32_t>(opt.multiplier, 2);
+    return true;
+  }
   switch (opt.type) {
     case Type::kLimit:
       return s.count <= n;
@@ -98,6 +119,8 @@ bool ThresholdTracker::Check(uint32_t rule, uint32_t kind, const rules::Threshol
       return false;
     case Type::kDetectionFilter:
       return s.count > opt.count;
+    case Type::kBackoff:
+      break;  // handled above
   }
   return true;
 }

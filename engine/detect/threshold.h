@@ -64,6 +64,8 @@ class ThresholdTracker {
     int64_t window_ns = 0;
     uint32_t count = 0;
     bool alerted = false;
+    uint64_t next_alert = 0;        // backoff: the match number that alerts next
+    std::vector<uint16_t> distinct; // unique_on: ports seen in the window
   };
 
   bool Check(uint32_t rule, uint32_t kind, const rules::ThresholdOption& opt, const decode::Packet& p,

@@ -39,7 +39,7 @@ enum class ProtoClass : uint8_t { kTcp, kUdp, kIcmp, kOther };
 inline constexpr int kNumProtoClasses = 4;
 
 // Why a flow ended.
-enum class FlowEnd : uint8_t { kTimeout, kEvicted, kShutdown };
+enum class FlowEnd : uint8_t { kTimeout, kEvicted, kShutdown, kReused };
 
 // Flow variables set by rules (flowbits, flowint). Indices are the detect
 // engine's; `generation` names the engine that assigned them, so a reloaded

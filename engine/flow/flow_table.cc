@@ -114,6 +114,7 @@ void FlowTable::End(Flow& f, FlowEnd why) {
     case FlowEnd::kTimeout: ++counters_.timed_out; break;
     case FlowEnd::kEvicted: ++counters_.evicted; break;
     case FlowEnd::kShutdown: ++counters_.ended_at_shutdown; break;
+    case FlowEnd::kReused: ++counters_.reused; break;
   }
   Unlink(f);
   index_.erase(f.key);

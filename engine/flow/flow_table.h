@@ -45,6 +45,7 @@ struct FlowCounters {
   uint64_t timed_out = 0;
   uint64_t evicted = 0;      // retired early to stay under the memory cap
   uint64_t ended_at_shutdown = 0;
+  uint64_t reused = 0;       // ended early because the 5-tuple started a new TCP session
   uint64_t active = 0;
   uint64_t max_active = 0;
 };
@@ -78,6 +79,9 @@ class FlowTable {
   // which tracks the handshake and teardown; other flows become established
   // when both directions were seen.
   void SetState(Flow& flow, FlowState state);
+
+  // Ends one flow now (e.g. its 5-tuple starts a new TCP session).
+  void EndFlow(Flow& flow, FlowEnd why) { End(flow, why); }
 
   // Ends every flow whose timeout passed at now_ns.
   void Expire(int64_t now_ns);

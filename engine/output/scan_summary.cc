@@ -132,6 +132,15 @@ void ScanSummary::Print(FILE* out) const {
     }
   }
 
+  for (const auto& [group, counts] : counters_) {
+    std::string list;
+    for (const auto& [name, count] : counts) {
+      if (count == 0) continue;
+      absl::StrAppend(&list, list.empty() ? "" : ", ", FormatCount(count), " ", name);
+    }
+    if (!list.empty()) absl::StrAppend(&text, group, ": ", list, "\n");
+  }
+
   uint64_t anomaly_total = 0;
   std::string anomaly_list;
   for (const auto& [name, count] : anomalies_) {

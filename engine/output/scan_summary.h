@@ -43,6 +43,11 @@ class ScanSummary {
     anomalies_ = std::move(anomalies);
   }
   void AddError(std::string message) { errors_.push_back(std::move(message)); }
+  // A line of layer counters, e.g. "flows: 12 created, 3 timed out";
+  // zero counts are left out, and a group whose counts are all zero too.
+  void AddCounters(std::string group, std::vector<std::pair<std::string, uint64_t>> counts) {
+    counters_.emplace_back(std::move(group), std::move(counts));
+  }
 
   uint64_t files() const { return files_; }
   uint64_t packets() const { return packets_; }
@@ -76,6 +81,7 @@ class ScanSummary {
   uint64_t alerts_ = 0;
   absl::flat_hash_map<const rules::Rule*, uint64_t> per_rule_;
   std::vector<std::pair<std::string, uint64_t>> anomalies_;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, uint64_t>>>> counters_;
   std::vector<std::string> errors_;
 };
 

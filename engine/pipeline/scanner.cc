@@ -148,13 +148,20 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
     return;
   }
   const int64_t ts = packet.view ? packet.view->ts_ns : 0;
-  const flow::FlowLookup lookup = flows_.Process(packet, ts);
+  flow::FlowLookup lookup = flows_.Process(packet, ts);
+  if (lookup.flow && packet.has_tcp() && tcp_.IsNewSession(*lookup.flow, packet)) {
+    // Port reuse: the old session is over, the SYN starts a new flow.
+    flows_.EndFlow(*lookup.flow, flow::FlowEnd::kReused);
+    lookup = flows_.Process(packet, ts);
+  }
   detect::FlowContext fc;
   detect::StreamData own;
   const stream::StreamUpdate* update = nullptr;
   if (lookup.flow) {
     fc.vars = &lookup.flow->vars;
-    if (packet.has_tcp()) {
+    // A segment whose checksum is known bad never reaches the stream: the
+    // receiver dropped it, so its bytes must not stand for the real ones.
+    if (packet.has_tcp() && !(verify_checksums_ && packet.l4_checksum_bad)) {
       update = &tcp_.Process(*lookup.flow, packet, lookup.to_server);
       if (update->own.has_new()) {
         const stream::StreamChunk& c = update->own;

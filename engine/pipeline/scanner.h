@@ -32,12 +32,12 @@ enum class ChecksumMode {
 
 struct ScannerOptions {
   ChecksumMode checksums = ChecksumMode::kVerify;
-  flow::FlowOptions flow;
-  stream::StreamOptions stream;  // stream.midstream: TCP midstream pick-up
-  defrag::DefragOptions defrag;
+  flow::FlowOptions flow{};
+  stream::StreamOptions stream{};  // stream.midstream: TCP midstream pick-up
+  defrag::DefragOptions defrag{};
   // Tunnel decapsulation (ports, depth) and the rest of the decoder's setup;
   // verify_checksums is set from `checksums`.
-  decode::DecoderOptions decoder;
+  decode::DecoderOptions decoder{};
   // Flush EVE after every packet that alerted, so a live sensor's alerts reach
   // the SIEM at once; offline scans leave it to stdio buffering.
   bool flush_alerts = false;

@@ -7,6 +7,13 @@ namespace kagami::stream {
 
 using decode::Packet;
 
+namespace {
+// How far past the next expected byte a RST may be and still count: the
+// largest window TCP can advertise without scaling. The session does not
+// track the receiver's real window.
+constexpr int64_t kRstWindow = 65535;
+}  // namespace
+
 struct TcpReassembler::Direction {
   bool base_known = false;
   uint32_t base_seq = 0;   // sequence number of stream offset 0
@@ -132,6 +139,16 @@ void TcpReassembler::Handshake(flow::Flow& flow, Session& s, const Packet& p, bo
   if (!s.tracked) return;
 
   if (rst) {
+    // A receiver drops a RST whose sequence number is outside its window
+    // (RFC 5961), so such a RST must not end the session here either, or
+    // an attacker could blind the sensor to the rest of it.
+    if (d.base_known) {
+      const int64_t off = d.OffsetOf(p.tcp_seq) - static_cast<int64_t>(d.next);
+      if (off < -1 || off > kRstWindow) {
+        ++counters_.rst_out_of_window;
+        return;
+      }
+    }
     if (s.state != Session::State::kClosed) {
       s.state = Session::State::kClosed;
       flows_->SetState(flow, flow::FlowState::kClosed);
@@ -309,6 +326,13 @@ void TcpReassembler::AddData(Direction& d, uint64_t start, const uint8_t* data, 
   EndChunk(d, out);
 }
 
+bool TcpReassembler::IsNewSession(const flow::Flow& flow, const Packet& p) const {
+  if (flow.slot >= sessions_.size() || !sessions_[flow.slot]) return false;
+  const Session& s = *sessions_[flow.slot];
+  return s.tracked && s.state == Session::State::kClosed &&
+         (p.tcp_flags & (decode::kTcpSyn | decode::kTcpAck | decode::kTcpRst)) == decode::kTcpSyn;
+}
+
 const StreamUpdate& TcpReassembler::Process(flow::Flow& flow, const Packet& p, bool to_server) {
   update_ = StreamUpdate{};
   update_.own.to_server = to_server;
@@ -321,6 +345,7 @@ const StreamUpdate& TcpReassembler::Process(flow::Flow& flow, const Packet& p, b
     ++counters_.untracked_packets;
     return update_;
   }
+  if (!options_.reassemble) return update_;
   Direction& d = s.dir[to_server ? 0 : 1];
   Direction& o = s.dir[to_server ? 1 : 0];
 

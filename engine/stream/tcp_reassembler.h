@@ -34,6 +34,10 @@ struct StreamOptions {
   // stream.midstream). Off: such sessions are not reassembled and their
   // flows are never established.
   bool midstream = false;
+  // Off: sessions are still tracked (flow:established works) but no data is
+  // reassembled, so rules see packets only. For measuring what reassembly
+  // costs.
+  bool reassemble = true;
   // Bytes reassembled per direction; 0 means unlimited.
   uint64_t depth = uint64_t{1} << 20;
   OverlapPolicy policy = OverlapPolicy::kFirst;
@@ -61,6 +65,7 @@ struct StreamCounters {
   uint64_t gaps = 0;
   uint64_t depth_reached = 0;       // directions that reached the depth
   uint64_t memcap_drops = 0;
+  uint64_t rst_out_of_window = 0;   // RSTs ignored: outside the receiver's window
   uint64_t bytes = 0;               // bytes delivered in order
 };
 
@@ -99,6 +104,10 @@ class TcpReassembler {
   // handshake and teardown (setting flow.established and the flow state),
   // and its data. Packets of untracked sessions return an empty update.
   const StreamUpdate& Process(flow::Flow& flow, const decode::Packet& packet, bool to_server);
+
+  // A SYN on a session that was closed (FIN/FIN or RST): the client reuses
+  // the 5-tuple for a new session, which needs a new flow.
+  bool IsNewSession(const flow::Flow& flow, const decode::Packet& packet) const;
 
   // End of the flow: data still queued behind holes is delivered, one chunk
   // per run after each gap, then the session is released. Valid until the

@@ -184,3 +184,32 @@ TEST(Bsize, OnPayloadBuffer) {
 
 }  // namespace
 }  // namespace kagami::detect::testing
+
+namespace kagami::detect::testing {
+namespace {
+
+// Suricata: byte_jump takes its byte count from a byte_extract variable.
+TEST(ByteJumpVariableCount, ReadsTheCountFromAVariable) {
+  // Count 2 from byte 0, then jump by the 2-byte value at offset 1 (0x0003)
+  // past it: lands on "X".
+  const std::string payload = std::string("\x02\x00\x03", 3) + "abcX";
+  EXPECT_TRUE(TcpRuleMatches("byte_extract:1,0,n; byte_jump:n,1; content:\"X\"; within:1;", payload));
+  EXPECT_FALSE(TcpRuleMatches("byte_extract:1,0,n; byte_jump:n,1; content:\"a\"; within:1;", payload));
+  // A count beyond 8 bytes read from the packet does not match.
+  const std::string big = std::string("\x09\x00\x03", 3) + "abcX";
+  EXPECT_FALSE(TcpRuleMatches("byte_extract:1,0,n; byte_jump:n,1; content:\"X\";", big));
+}
+
+TEST(ByteJumpVariableCount, UnknownVariableIsRejected) {
+  rules::RuleSet set = rules::ParseRules(
+      "alert tcp any any -> any any (msg:\"m\"; byte_jump:nope,0; sid:1;)", "<t>", rules::LoadOptions{});
+  std::vector<rules::Diagnostic> diags;
+  auto engine = DetectEngine::Compile(set, {}, &diags);
+  ASSERT_TRUE(engine.ok());
+  // Rejected by the parser or the compiler, never loaded.
+  EXPECT_EQ(set.error_count() + (*engine)->stats().rules_rejected, 1u);
+  EXPECT_EQ((*engine)->stats().rules_loaded, 0u);
+}
+
+}  // namespace
+}  // namespace kagami::detect::testing

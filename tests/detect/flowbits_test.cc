@@ -79,3 +79,56 @@ TEST(Flowbits, BitsOfAnotherEngineAreIgnored) {
 
 }  // namespace
 }  // namespace kagami::detect::testing
+
+namespace kagami::detect::testing {
+namespace {
+
+TEST(Flowint, CountsAndComparesWithinAFlow) {
+  Harness h(R"(alert tcp any any -> any any (msg:"count"; content:"login failed"; flowint:fails,+,1; flowbits:noalert; sid:1;)
+alert tcp any any -> any any (msg:"third failure"; content:"login failed"; flowint:fails,==,3; sid:2;)
+alert tcp any any -> any any (msg:"more than 3"; content:"login failed"; flowint:fails,>,3; sid:3;)
+alert tcp any any -> any any (msg:"reset"; content:"logout"; flowint:fails,=,0; flowbits:noalert; sid:4;)
+alert tcp any any -> any any (msg:"never failed"; content:"login ok"; flowint:fails,notset; sid:5;))");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h.engine().stats().flowint_names, 1u);
+  auto fail = MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "login failed");
+  auto ok = MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "login ok");
+  EXPECT_EQ(h.SidsInFlow(*ok), std::vector<uint32_t>{5});
+  EXPECT_TRUE(h.SidsInFlow(*fail).empty());
+  EXPECT_TRUE(h.SidsInFlow(*fail).empty());
+  EXPECT_EQ(h.SidsInFlow(*fail), std::vector<uint32_t>{2});  // the counter runs first
+  EXPECT_EQ(h.SidsInFlow(*fail), std::vector<uint32_t>{3});
+  h.SidsInFlow(*MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "logout"));
+  EXPECT_TRUE(h.SidsInFlow(*ok).empty());  // reset to 0: set, not "notset"
+  EXPECT_TRUE(h.SidsInFlow(*fail).empty());  // 1 again
+}
+
+TEST(Flowint, ComparesWithAnotherVariableAndNeedsBothSet) {
+  Harness h(R"(alert tcp any any -> any any (msg:"req"; content:"REQ"; flowint:req,+,1; flowbits:noalert; sid:1;)
+alert tcp any any -> any any (msg:"resp"; content:"RESP"; flowint:resp,+,1; flowbits:noalert; sid:2;)
+alert tcp any any -> any any (msg:"more responses than requests"; content:"?"; flowint:resp,>,req; sid:3;)
+alert tcp any any -> any any (msg:"req set"; content:"?"; flowint:req,isset; sid:4;))");
+  ASSERT_TRUE(h.ok());
+  auto ask = MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "?");
+  EXPECT_TRUE(h.SidsInFlow(*ask).empty());
+  h.SidsInFlow(*MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "RESP"));
+  EXPECT_TRUE(h.SidsInFlow(*ask).empty());  // req unset: no comparison
+  h.SidsInFlow(*MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "REQ"));
+  EXPECT_EQ(h.SidsInFlow(*ask), std::vector<uint32_t>{4});  // 1 > 1 is false
+  h.SidsInFlow(*MakeTcp("1.1.1.1", 1, "2.2.2.2", 2, "RESP"));
+  EXPECT_EQ(h.SidsInFlow(*ask), (std::vector<uint32_t>{3, 4}));
+}
+
+TEST(Flowint, ParseErrorsNameThePosition) {
+  for (const char* bad : {"flowint:x;", "flowint:x,~,1;", "flowint:x,+;", "flowint:x,isset,1;",
+                          "flowint:x,+,1 2;", "flowint:,+,1;"}) {
+    rules::RuleSet set = rules::ParseRules(
+        std::string("alert tcp any any -> any any (msg:\"m\"; ") + bad + " sid:1;)", "<t>", rules::LoadOptions{});
+    EXPECT_EQ(set.error_count(), 1u) << bad;
+    ASSERT_FALSE(set.diagnostics.empty());
+    EXPECT_NE(set.diagnostics[0].message.find("flowint"), std::string::npos) << set.diagnostics[0].message;
+  }
+}
+
+}  // namespace
+}  // namespace kagami::detect::testing

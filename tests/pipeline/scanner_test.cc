@@ -28,14 +28,6 @@ capture::PacketView View(const Bytes& frame, uint64_t index) {
   return v;
 }
 
-decode::Packet Decode(const Bytes& frame) {
-  decode::Decoder decoder;
-  decode::Packet p;
-  capture::PacketView v = View(frame, 1);
-  decoder.Decode(v, p);
-  return p;
-}
-
 TEST(ScannerTest, CountsAlertsPerRule) {
   Scanner scanner(Engine("alert tcp any any -> any any (msg:\"m\"; content:\"needle\"; sid:9;)"),
                   ScannerOptions{}, nullptr, nullptr);

@@ -209,7 +209,7 @@ TEST(Options, ThresholdAndDetectionFilter) {
   EXPECT_EQ(r.threshold->track, ThresholdOption::Track::kByFlow);
   EXPECT_EQ(Error(Tcp("threshold:type limit, track by_src, count 1;")), "1:41: threshold needs type, track, count and seconds");
   EXPECT_EQ(Error(Tcp("threshold:type often, track by_src, count 1, seconds 2;")),
-            "1:41: threshold: unknown type 'often' (expected limit, threshold or both)");
+            "1:41: threshold: unknown type 'often' (expected limit, threshold, both or backoff)");
   EXPECT_EQ(Error(Tcp("detection_filter:type limit, track by_src, count 1, seconds 2;")),
             "1:48: detection_filter: unknown setting 'type limit'");
 }

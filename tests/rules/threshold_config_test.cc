@@ -298,7 +298,7 @@ TEST(ThresholdConfigLoad, ReadsFileAndReportsUnreadable) {
 }
 
 TEST(ThresholdConfigLoad, FuzzSeedCorpus) {
-  const std::string dir = std::string(KAGAMI_SOURCE_DIR) + "/tests/fuzz/corpus/threshold_config_fuzz/";
+  const std::string dir = std::string(KAGAMI_SOURCE_DIR) + "/tests/fuzz/corpus/threshold_config/";
   for (const char* name : {"01_suppress.config", "02_threshold.config", "03_continuation.config"}) {
     ThresholdConfig c = LoadThresholdConfig(dir + name, {{"SCANNERS", "192.0.2.0/24"}});
     EXPECT_EQ(c.diagnostics.size(), 0u) << name << ": " << (c.diagnostics.empty() ? "" : c.diagnostics[0].ToString());
