@@ -1,6 +1,6 @@
 // throughput: end-to-end scan speed over real captures.
 //
-//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--midstream] PCAP_OR_DIR...
+//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--midstream] PCAP_OR_DIR...
 //
 // Loads the rules (none: an empty engine), reads every capture into the page
 // cache once, then times N passes of decode + detect (+ EVE to PATH, default
@@ -29,7 +29,7 @@ double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--midstream] PCAP_OR_DIR...\n");
+  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--midstream] PCAP_OR_DIR...\n");
   return 2;
 }
 
@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
       repeat = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--no-reassembly") {
       options.stream.reassemble = false;
+    } else if (a == "--lookback" && i + 1 < argc) {
+      options.stream.lookback = static_cast<uint32_t>(std::atoi(argv[++i]));
     } else if (a == "--midstream") {
       options.stream.midstream = true;
     } else if (a == "--eve" && i + 1 < argc) {

@@ -49,6 +49,11 @@ void AddTrafficOptions(CLI::App& app, TrafficArgs& a) {
       ->capture_default_str();
   app.add_option("--stream-memcap", a.stream_memcap, "Memory for TCP reassembly buffers")
       ->capture_default_str();
+  app.add_option("--stream-lookback", a.stream_lookback,
+                 "Bytes of earlier stream data inspected again with each new segment, so a match "
+                 "may start that far before it")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
   app.add_option("--vxlan-port", a.vxlan_ports, "UDP ports decapsulated as VXLAN (up to 4)")
       ->capture_default_str();
   app.add_option("--geneve-port", a.geneve_port, "UDP port decapsulated as Geneve; 0 = off")
@@ -76,6 +81,7 @@ bool ApplyTrafficArgs(const TrafficArgs& a, pipeline::ScannerOptions& o, std::st
     return false;
   }
   o.stream.memcap = n;
+  o.stream.lookback = a.stream_lookback;
   if (auto p = stream::ParseOverlapPolicy(a.stream_policy)) {
     o.stream.policy = *p;
   } else {

@@ -41,8 +41,10 @@ struct StreamOptions {
   // Bytes reassembled per direction; 0 means unlimited.
   uint64_t depth = uint64_t{1} << 20;
   OverlapPolicy policy = OverlapPolicy::kFirst;
-  // Bytes of already-inspected data kept in front of new data.
-  uint32_t lookback = 2048;
+  // Bytes of already-inspected data kept in front of new data: how far back
+  // a rule's earlier contents may lie when its match completes in a new
+  // segment. Each chunk rescans it, so it costs throughput (see the notes).
+  uint32_t lookback = 512;
   // Out-of-order bytes queued per direction before the oldest hole is
   // declared a gap.
   uint32_t max_queued = 1 << 20;
