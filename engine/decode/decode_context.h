@@ -73,5 +73,8 @@ bool DecodeIpv4(Context& c, const uint8_t* p, uint32_t len, IpResult& out);
 bool DecodeIpv6(Context& c, const uint8_t* p, uint32_t len, IpResult& out);
 // Decodes the transport header of c.pkt.ip_proto when it is one we know.
 bool DecodeTransport(Context& c, const IpResult& ip);
+// IP (by `net`, or by the version nibble for kByVersion) then the transport
+// header: the part of decoding shared by frames and tunnel inner packets.
+DecodeResult DecodeNetwork(Context& c, Network net, const uint8_t* p, uint32_t n);
 
 }  // namespace kagami::decode::internal

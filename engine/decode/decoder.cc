@@ -51,8 +51,43 @@ std::string_view AnomalyName(Anomaly a) {
   return i < std::size(kAnomalyNames) ? kAnomalyNames[i] : std::string_view("unknown");
 }
 
+namespace internal {
+
+DecodeResult DecodeNetwork(Context& c, Network net, const uint8_t* p, uint32_t n) {
+  if (net == Network::kByVersion) {
+    const int version = n > 0 ? p[0] >> 4 : 0;
+    if (version == 4) {
+      net = Network::kIpv4;
+    } else if (version == 6) {
+      net = Network::kIpv6;
+    } else {
+      c.Flag(Anomaly::kIpBadVersion);
+      return DecodeResult::kMalformed;
+    }
+  }
+  IpResult ip;
+  switch (net) {
+    case Network::kIpv4:
+      if (!DecodeIpv4(c, p, n, ip)) return DecodeResult::kMalformed;
+      break;
+    case Network::kIpv6:
+      if (!DecodeIpv6(c, p, n, ip)) return DecodeResult::kMalformed;
+      break;
+    default:
+      ++c.counters.other;
+      return DecodeResult::kOk;
+  }
+  // Fragments wait for reassembly: their payload is the IP payload.
+  if (c.pkt.is_fragment) {
+    ++c.counters.other;
+    return DecodeResult::kOk;
+  }
+  return DecodeTransport(c, ip) ? DecodeResult::kOk : DecodeResult::kMalformed;
+}
+
+}  // namespace internal
+
 DecodeResult Decoder::Decode(const capture::PacketView& view, Packet& packet) {
-  using internal::Network;
   packet = Packet{};
   packet.view = &view;
   ++counters_.packets;
@@ -66,37 +101,7 @@ DecodeResult Decoder::Decode(const capture::PacketView& view, Packet& packet) {
   }
   const uint8_t* p = view.data + link.offset;
   const uint32_t n = view.caplen - link.offset;
-  Network net = link.network;
-  if (net == Network::kByVersion) {  // the link layer made sure n >= 1
-    const int version = p[0] >> 4;
-    if (version == 4) {
-      net = Network::kIpv4;
-    } else if (version == 6) {
-      net = Network::kIpv6;
-    } else {
-      c.Flag(Anomaly::kIpBadVersion);
-      return DecodeResult::kMalformed;
-    }
-  }
-
-  internal::IpResult ip;
-  switch (net) {
-    case Network::kIpv4:
-      if (!internal::DecodeIpv4(c, p, n, ip)) return DecodeResult::kMalformed;
-      break;
-    case Network::kIpv6:
-      if (!internal::DecodeIpv6(c, p, n, ip)) return DecodeResult::kMalformed;
-      break;
-    default:
-      ++counters_.other;
-      return DecodeResult::kOk;
-  }
-  // Fragments wait for reassembly: their payload is the IP payload.
-  if (packet.is_fragment) {
-    ++counters_.other;
-    return DecodeResult::kOk;
-  }
-  return internal::DecodeTransport(c, ip) ? DecodeResult::kOk : DecodeResult::kMalformed;
+  return internal::DecodeNetwork(c, link.network, p, n);
 }
 
 }  // namespace kagami::decode

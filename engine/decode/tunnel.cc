@@ -200,34 +200,7 @@ DecodeResult DecodeInner(Context& c, InnerLink link, const uint8_t* p, uint32_t 
     case InnerLink::kIpByVersion:
       break;
   }
-  if (net == Network::kByVersion) {
-    const int version = n > 0 ? p[0] >> 4 : 0;
-    if (version == 4) {
-      net = Network::kIpv4;
-    } else if (version == 6) {
-      net = Network::kIpv6;
-    } else {
-      c.Flag(Anomaly::kIpBadVersion);
-      return DecodeResult::kMalformed;
-    }
-  }
-  internal::IpResult ip;
-  switch (net) {
-    case Network::kIpv4:
-      if (!internal::DecodeIpv4(c, p, n, ip)) return DecodeResult::kMalformed;
-      break;
-    case Network::kIpv6:
-      if (!internal::DecodeIpv6(c, p, n, ip)) return DecodeResult::kMalformed;
-      break;
-    default:
-      ++c.counters.other;
-      return DecodeResult::kOk;
-  }
-  if (c.pkt.is_fragment) {
-    ++c.counters.other;
-    return DecodeResult::kOk;
-  }
-  return internal::DecodeTransport(c, ip) ? DecodeResult::kOk : DecodeResult::kMalformed;
+  return internal::DecodeNetwork(c, net, p, n);
 }
 
 bool IsVxlanPort(const DecoderOptions& o, uint16_t port) {
