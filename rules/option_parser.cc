@@ -127,6 +127,7 @@ void RuleParser::RegisterAll(std::map<std::string_view, Keyword, std::less<>>* t
   add("reference", &RuleParser::OptReference);
   add("metadata", &RuleParser::OptMetadata);
   add("target", &RuleParser::OptTarget);
+  add("app-layer-protocol", &RuleParser::OptAppLayerProtocol);
   // Header checks.
   for (std::string_view k : {"dsize", "ttl", "itype", "icode", "icmp_id", "icmp_seq", "seq", "ack", "window"}) {
     add(k, &RuleParser::OptHeaderNumber, k);
@@ -306,6 +307,23 @@ bool RuleParser::OptTarget(const RawOption& o, std::string_view) {
     return Fail(o.value.offset, Cat("invalid target '", o.value.text, "' (expected src_ip or dest_ip)"));
   }
   rule_->target = std::string(o.value.text);
+  return true;
+}
+
+bool RuleParser::OptAppLayerProtocol(const RawOption& o, std::string_view) {
+  if (!NeedValue(o)) return false;
+  std::string_view v = Trim(o.value.text);
+  const bool negated = !v.empty() && v.front() == '!';
+  if (negated) v = Trim(v.substr(1));
+  std::string name = Lower(v);
+  static constexpr std::string_view kKnown[] = {"http", "http1", "dns", "tls", "ssl", "failed"};
+  if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
+    return Fail(o.value.offset, Cat("app-layer-protocol: unsupported protocol '", v,
+                                    "' (Kagami parses http, dns and tls)"));
+  }
+  if (!rule_->app_protocol.empty()) return Fail(o.keyword.offset, "app-layer-protocol given twice");
+  rule_->app_protocol = std::move(name);
+  rule_->app_protocol_negated = negated;
   return true;
 }
 

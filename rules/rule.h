@@ -222,6 +222,9 @@ struct Rule {
   std::vector<Reference> references;
   std::vector<std::pair<std::string, std::string>> metadata;  // key, value
   std::string target;    // "src_ip", "dest_ip" or empty
+  // app-layer-protocol:[!]name (lower case; empty when absent).
+  std::string app_protocol;
+  bool app_protocol_negated = false;
 
   HeaderChecks header;
   std::optional<FlowOption> flow;

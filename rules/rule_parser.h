@@ -62,6 +62,7 @@ class RuleParser {
   bool OptReference(const RawOption& o, std::string_view);
   bool OptMetadata(const RawOption& o, std::string_view);
   bool OptTarget(const RawOption& o, std::string_view);
+  bool OptAppLayerProtocol(const RawOption& o, std::string_view);
   bool OptHeaderNumber(const RawOption& o, std::string_view field);
   bool OptIpProto(const RawOption& o, std::string_view);
   bool OptFlags(const RawOption& o, std::string_view);

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/app/buffers.h"
 #include "engine/detect/address_matcher.h"
 #include "rules/rule.h"
 
@@ -123,6 +124,14 @@ struct CompiledStep {
   bool independent_suffix = false;
 };
 
+// The steps of one rule on one buffer: steps[first, first + count). Steps
+// are grouped by buffer in order of first use; relative keywords continue
+// from the previous step of the same buffer, as in Suricata.
+struct StepGroup {
+  app::BufferId buffer = app::kBufPacket;
+  uint16_t first = 0, count = 0;
+};
+
 struct CompiledRule {
   uint32_t index = 0;  // into DetectEngine::rules()
   uint32_t order = 0;  // rank in alert order (action, priority, sid)
@@ -150,8 +159,21 @@ struct CompiledRule {
   bool require_stream = false, forbid_stream = false;
   int16_t required_ip_proto = -1;  // e.g. 132 for sctp rules
 
-  std::vector<CompiledStep> steps;
+  std::vector<CompiledStep> steps;  // grouped by buffer, see groups
+  std::vector<StepGroup> groups;
   uint16_t var_count = 0;
+
+  // Application layer. A rule on an app protocol (http, dns, tls, or
+  // app-layer-protocol) matches only in flows detected as that protocol.
+  // A transaction rule (one with a step on an app buffer) is inspected on
+  // transactions, never on packets; the others are packet rules with that
+  // protocol as one more condition.
+  app::AppProto app_proto = app::AppProto::kUnknown;  // kUnknown: any
+  bool app_proto_negated = false;                     // app-layer-protocol:!x
+  bool tx_rule = false;
+  uint64_t tx_buffers = 0;  // app buffers the rule needs (BufferId bits)
+  uint8_t tx_sides = 0;     // app::BufferSide bits: directions it is inspected in
+  bool has_packet_steps() const { return !groups.empty() && groups.front().buffer == app::kBufPacket; }
   bool has_threshold = false;
 };
 

@@ -33,6 +33,8 @@ class DetectContextImpl final : public DetectContext {
   }
 
   void Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) override;
+  void InspectTx(const decode::Packet& packet, const FlowContext& flow, const app::TxView& view,
+                 app::TxInspectState& state, std::vector<Alert>& out) override;
   const std::vector<uint64_t>& rule_hits() const override { return hits_; }
 
  private:
@@ -43,11 +45,31 @@ class DetectContextImpl final : public DetectContext {
   }
   static int OnHsMatch(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
     auto* self = static_cast<DetectContextImpl*>(ctx);
-    for (uint32_t r : self->engine_->prefilter_[self->cls_].RulesFor(id)) self->AddCandidate(r);
+    for (uint32_t r : self->scanning_->RulesFor(id)) self->AddCandidate(r);
     return 0;
   }
+  void Scan(const PrefilterDatabase& db, const uint8_t* data, size_t len) {
+    if (!db.db() || !scratch_ || len == 0) return;
+    scanning_ = &db;
+    hs_scan(db.db(), reinterpret_cast<const char*>(data), static_cast<unsigned>(len), 0, scratch_.get(),
+            &DetectContextImpl::OnHsMatch, this);
+  }
+  void NextGeneration() {
+    if (++generation_ == 0) {  // wrapped: stale stamps could alias
+      std::fill(stamps_.begin(), stamps_.end(), 0);
+      generation_ = 1;
+    }
+    candidates_.clear();
+  }
   bool Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f, const FlowContext& flow);
-  bool MatchBuffer(const CompiledRule& r, const uint8_t* data, uint32_t len, int64_t min_end);
+  bool VerifyTx(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f, const FlowContext& flow,
+                const app::TxView& view);
+  bool MatchPacketSteps(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
+                        const FlowContext& flow);
+  bool MatchBuffer(std::span<const CompiledStep> steps, const uint8_t* data, uint32_t len, int64_t min_end);
+  bool MatchFlowVars(const CompiledRule& r, const FlowContext& flow) const;
+  void ApplyActions(const CompiledRule& r, const FlowContext& flow, uint64_t key);
+  void EmitAlerts(const decode::Packet& packet, std::vector<Alert>& out);
   bool CheckFlowbits(const CompiledRule& r, const flow::FlowVars& vars) const;
   void ApplyFlowbits(const CompiledRule& r, flow::FlowVars& vars) const;
   bool CheckFlowints(const CompiledRule& r, const flow::FlowVars& vars) const;
@@ -66,9 +88,22 @@ class DetectContextImpl final : public DetectContext {
   std::vector<uint64_t> hits_;
   std::vector<int64_t> vars_;
   PacketClass cls_ = kClassOtherIp;
+  const PrefilterDatabase* scanning_ = nullptr;
+  std::vector<uint32_t> still_pending_;
 };
 
-bool DetectContextImpl::MatchBuffer(const CompiledRule& r, const uint8_t* data, uint32_t len, int64_t min_end) {
+bool AppProtoMatches(const CompiledRule& r, app::AppProto flow_proto) {
+  if (r.app_proto == app::AppProto::kUnknown) return true;
+  if (r.app_proto_negated) return flow_proto != app::AppProto::kUnknown && flow_proto != r.app_proto;
+  return flow_proto == r.app_proto;
+}
+
+std::span<const CompiledStep> GroupSteps(const CompiledRule& r, const StepGroup& g) {
+  return std::span<const CompiledStep>(r.steps.data() + g.first, g.count);
+}
+
+bool DetectContextImpl::MatchBuffer(std::span<const CompiledStep> steps, const uint8_t* data, uint32_t len,
+                                    int64_t min_end) {
   StepMatchState st;
   st.buf = data ? data : kEmptyBuffer;
   st.len = data ? len : 0;
@@ -76,23 +111,60 @@ bool DetectContextImpl::MatchBuffer(const CompiledRule& r, const uint8_t* data, 
   st.pcre = &pcre_;
   st.budget = kStepBudget;
   st.min_end = min_end;
-  return MatchSteps(r, st);
+  return MatchSteps(steps, st);
+}
+
+bool DetectContextImpl::MatchFlowVars(const CompiledRule& r, const FlowContext& flow) const {
+  if (r.flowbit_checks.empty() && r.flowbit_actions.empty() && r.flowint_checks.empty() &&
+      r.flowint_actions.empty()) {
+    return true;
+  }
+  // Suricata: flow variables need a flow; without one the rule cannot match.
+  if (!flow.vars) return false;
+  if (!r.flowbit_checks.empty() && !CheckFlowbits(r, *flow.vars)) return false;
+  if (!r.flowint_checks.empty() && !CheckFlowints(r, *flow.vars)) return false;
+  return true;
+}
+
+// The rule's packet steps (its first group when on the packet buffer) on the
+// packet payload or on the new stream data.
+bool DetectContextImpl::MatchPacketSteps(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
+                                         const FlowContext& flow) {
+  const bool stream = flow.stream && flow.stream->has_new() && !r.forbid_stream && f.cls == kClassTcp;
+  if (!r.has_packet_steps()) return !flow.pseudo && (!r.require_stream || stream);
+  const std::span<const CompiledStep> steps = GroupSteps(r, r.groups.front());
+  if (!r.require_stream && !flow.pseudo && MatchBuffer(steps, p.payload, p.payload_len, -1)) return true;
+  return stream && MatchBuffer(steps, flow.stream->data, flow.stream->len, flow.stream->new_from);
 }
 
 bool DetectContextImpl::Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
                                const FlowContext& flow) {
-  if (!MatchRuleHeader(r, p, f)) return false;
-  if (!r.flowbit_checks.empty() || !r.flowbit_actions.empty() || !r.flowint_checks.empty() ||
-      !r.flowint_actions.empty()) {
-    // Suricata: flow variables need a flow; without one the rule cannot match.
-    if (!flow.vars) return false;
-    if (!r.flowbit_checks.empty() && !CheckFlowbits(r, *flow.vars)) return false;
-    if (!r.flowint_checks.empty() && !CheckFlowints(r, *flow.vars)) return false;
+  if (r.tx_rule || !MatchRuleHeader(r, p, f)) return false;
+  if (!AppProtoMatches(r, flow.app_proto)) return false;
+  if (!MatchFlowVars(r, flow)) return false;
+  return MatchPacketSteps(r, p, f, flow);
+}
+
+bool DetectContextImpl::VerifyTx(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
+                                 const FlowContext& flow, const app::TxView& view) {
+  if (!MatchRuleHeader(r, p, f) || !MatchFlowVars(r, flow)) return false;
+  for (const StepGroup& g : r.groups) {
+    if (g.buffer == app::kBufPacket) continue;
+    bool any = false;
+    for (const app::BufferSpan& b : view.Get(g.buffer)) {
+      if (MatchBuffer(GroupSteps(r, g), b.data, b.len, -1)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
   }
-  const bool stream = flow.stream && flow.stream->has_new() && !r.forbid_stream && f.cls == kClassTcp;
-  if (r.steps.empty()) return !flow.pseudo && (!r.require_stream || stream);
-  if (!r.require_stream && !flow.pseudo && MatchBuffer(r, p.payload, p.payload_len, -1)) return true;
-  return stream && MatchBuffer(r, flow.stream->data, flow.stream->len, flow.stream->new_from);
+  if (!r.has_packet_steps()) return true;
+  // Packet steps of a transaction rule look at the packet (or stream data)
+  // that completed the transaction's buffers.
+  FlowContext packet_only = flow;
+  packet_only.pseudo = false;
+  return MatchPacketSteps(r, p, f, flow.pseudo ? FlowContext{} : packet_only);
 }
 
 namespace {
@@ -232,26 +304,16 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
   const PacketFacts facts = ClassifyPacket(packet);
   cls_ = facts.cls;
 
-  if (++generation_ == 0) {  // wrapped: stale stamps could alias
-    std::fill(stamps_.begin(), stamps_.end(), 0);
-    generation_ = 1;
-  }
-  candidates_.clear();
+  NextGeneration();
 
   // Fast patterns of the packet, and of the stream chunk (all of it: a
   // rule's fast pattern may lie in the lookback while the rest of its match
   // arrives now; MatchSteps' min_end keeps old matches from alerting again).
   // When the chunk's new bytes are the packet's payload, one scan serves both.
-  const hs_database_t* db = e.prefilter_[cls_].db();
+  const PrefilterDatabase& db = e.prefilter_[cls_];
   const bool stream = cls_ == kClassTcp && flow.stream && flow.stream->has_new();
-  if (db && scratch_ && packet.payload && packet.payload_len > 0 && !(stream && flow.stream->covers_packet)) {
-    hs_scan(db, reinterpret_cast<const char*>(packet.payload), packet.payload_len, 0, scratch_.get(),
-            &DetectContextImpl::OnHsMatch, this);
-  }
-  if (db && scratch_ && stream) {
-    hs_scan(db, reinterpret_cast<const char*>(flow.stream->data), flow.stream->len, 0, scratch_.get(),
-            &DetectContextImpl::OnHsMatch, this);
-  }
+  if (packet.payload && !(stream && flow.stream->covers_packet)) Scan(db, packet.payload, packet.payload_len);
+  if (stream) Scan(db, flow.stream->data, flow.stream->len);
   const ClassMask bit = static_cast<ClassMask>(1u << cls_);
   if (!e.src_index_.empty()) {
     for (uint32_t r : e.src_index_.Lookup(facts.src)) {
@@ -272,18 +334,24 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
   for (uint64_t key : candidates_) {
     const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];
-    if (!Verify(cr, packet, facts, flow)) continue;
-    ++hits_[r];
-    if (!cr.flowbit_actions.empty()) ApplyFlowbits(cr, *flow.vars);
-    if (!cr.flowint_actions.empty()) ApplyFlowints(cr, *flow.vars);
-    if (!cr.noalert) matched_.push_back(key);
+    if (Verify(cr, packet, facts, flow)) ApplyActions(cr, flow, key);
   }
-  if (matched_.empty()) return;
+  EmitAlerts(packet, out);
+}
 
+void DetectContextImpl::ApplyActions(const CompiledRule& cr, const FlowContext& flow, uint64_t key) {
+  ++hits_[cr.index];
+  if (!cr.flowbit_actions.empty()) ApplyFlowbits(cr, *flow.vars);
+  if (!cr.flowint_actions.empty()) ApplyFlowints(cr, *flow.vars);
+  if (!cr.noalert) matched_.push_back(key);
+}
+
+void DetectContextImpl::EmitAlerts(const decode::Packet& packet, std::vector<Alert>& out) {
   // Alert order: action (pass, drop, reject, alert), flowbits, priority,
   // sid. A pass rule that survives its thresholds ends inspection: nothing
   // ranked after it (every drop/reject/alert) is logged, and pass itself is
   // not logged.
+  const DetectEngineImpl& e = *engine_;
   for (uint64_t key : matched_) {
     const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];
@@ -295,6 +363,59 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
     }
     out.push_back(Alert{&rule, r});
   }
+}
+
+void DetectContextImpl::InspectTx(const decode::Packet& packet, const FlowContext& flow, const app::TxView& view,
+                                  app::TxInspectState& state, std::vector<Alert>& out) {
+  out.clear();
+  if (packet.ip_version == 0) return;
+  const DetectEngineImpl& e = *engine_;
+  if (state.engine_generation != e.generation_) {
+    state.Clear();
+    state.engine_generation = e.generation_;
+  }
+  const PacketFacts facts = ClassifyPacket(packet);
+  cls_ = facts.cls;
+  NextGeneration();
+
+  // Candidates: rules waiting from earlier inspections of this transaction,
+  // fast patterns in buffers that became final since, and (once) the rules
+  // of this protocol without a fast pattern.
+  for (uint32_t r : state.pending) AddCandidate(r);
+  const int dir = view.to_server() ? 0 : 1;
+  const uint64_t fresh = view.ready_mask() & ~state.scanned[dir];
+  for (int b = 1; b < app::kNumBuffers; ++b) {
+    if (!(fresh >> b & 1)) continue;
+    for (const app::BufferSpan& span : view.Get(static_cast<app::BufferId>(b))) {
+      Scan(e.tx_prefilter_[b], span.data, span.len);
+    }
+  }
+  state.scanned[dir] |= fresh;
+  if (!state.always_checked) {
+    for (uint32_t r : e.tx_always_[static_cast<int>(view.proto())]) AddCandidate(r);
+    state.always_checked = true;
+  }
+
+  std::sort(candidates_.begin(), candidates_.end());
+  matched_.clear();
+  still_pending_.clear();
+  const uint8_t side = view.to_server() ? app::kSideToServer : app::kSideToClient;
+  for (uint64_t key : candidates_) {
+    const uint32_t r = static_cast<uint32_t>(key);
+    const CompiledRule& cr = e.compiled_[r];
+    if (std::find(state.done.begin(), state.done.end(), r) != state.done.end()) continue;
+    // Not this direction, buffers not final yet, or not matching now: the
+    // rule waits for the transaction's next update.
+    if (!(cr.tx_sides & side) || (cr.tx_buffers & ~view.ready_mask()) != 0 ||
+        !AppProtoMatches(cr, view.proto()) || !VerifyTx(cr, packet, facts, flow, view)) {
+      still_pending_.push_back(r);
+      continue;
+    }
+    state.done.push_back(r);
+    ApplyActions(cr, flow, key);
+  }
+  state.pending.assign(still_pending_.begin(), still_pending_.end());
+  EmitAlerts(packet, out);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   engine->options_ = options;
   CompileStats& stats = engine->stats_;
 
-  std::vector<std::optional<FastPattern>> fast_patterns;
+  std::vector<std::optional<FastPattern>> fast_patterns;  // packet rules' and tx rules'
   for (const rules::Rule& rule : ruleset.rules) {
     auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flow_var_names_);
     if (!result.ok()) {
@@ -52,6 +52,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     result->rule.index = static_cast<uint32_t>(engine->rules_.size());
     engine->rules_.push_back(rule);
     if (result->waiting_for_app_layer) ++stats.rules_waiting_for_app_layer;
+    else if (result->rule.tx_rule) ++stats.tx_rules;
     if (rule.steps.empty()) ++stats.header_only_rules;
     engine->max_vars_ = std::max(engine->max_vars_, result->rule.var_count);
     fast_patterns.push_back(result->rule.never_matches ? std::nullopt : std::move(result->fast_pattern));
@@ -90,7 +91,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   std::array<PrefilterBuilder, kNumClasses> builders;
   for (size_t i = 0; i < n; ++i) {
     const CompiledRule& cr = engine->compiled_[i];
-    if (!fast_patterns[i]) continue;
+    if (!fast_patterns[i] || cr.tx_rule) continue;
     for (int c = 0; c < kNumClasses; ++c) {
       if (cr.classes & (1u << c)) builders[c].Add(fast_patterns[i]->bytes, fast_patterns[i]->nocase, static_cast<uint32_t>(i));
     }
@@ -123,7 +124,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     for (int c = 0; c < kNumClasses; ++c) {
       PrefilterBuilder b;
       for (size_t i = 0; i < n; ++i) {
-        if (fast_patterns[i] && (engine->compiled_[i].classes & (1u << c))) {
+        if (fast_patterns[i] && !engine->compiled_[i].tx_rule && (engine->compiled_[i].classes & (1u << c))) {
           b.Add(fast_patterns[i]->bytes, fast_patterns[i]->nocase, static_cast<uint32_t>(i));
         }
       }
@@ -136,6 +137,23 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     }
   }
 
+  // Transaction rules: one database per app buffer. A pattern Hyperscan
+  // refuses leaves its rule without prefilter (checked on every transaction).
+  std::array<PrefilterBuilder, app::kNumBuffers> tx_builders;
+  for (size_t i = 0; i < n; ++i) {
+    if (fast_patterns[i] && engine->compiled_[i].tx_rule && !engine->compiled_[i].never_matches) {
+      tx_builders[fast_patterns[i]->buffer].Add(fast_patterns[i]->bytes, fast_patterns[i]->nocase,
+                                                static_cast<uint32_t>(i));
+    }
+  }
+  for (int b = 0; b < app::kNumBuffers; ++b) {
+    if (tx_builders[b].empty()) continue;
+    std::vector<uint32_t> lost;
+    absl::Status st = PrefilterDatabase::Build(tx_builders[b], &engine->tx_prefilter_[b], &lost);
+    if (!st.ok()) return st;
+    for (uint32_t r : lost) fast_patterns[r].reset();
+  }
+
   // Non-prefilter rules: address index or always-check lists.
   std::vector<AddressIndex::Entry> src_entries, dst_entries;
   for (size_t i = 0; i < n; ++i) {
@@ -144,6 +162,11 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     if (fast_patterns[i]) {
       cr.prefiltered = true;
       ++stats.prefilter_rules;
+      continue;
+    }
+    if (cr.tx_rule) {
+      engine->tx_always_[static_cast<int>(cr.app_proto)].push_back(static_cast<uint32_t>(i));
+      ++stats.always_checked_rules;
       continue;
     }
     const double src_cov = cr.src.Coverage(), dst_cov = cr.dst.Coverage();
@@ -169,11 +192,14 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   engine->dst_index_.Build(std::move(dst_entries));
 
   // One scratch prototype big enough for every database.
-  for (int c = 0; c < kNumClasses; ++c) {
-    const hs_database_t* db = engine->prefilter_[c].db();
+  std::vector<const PrefilterDatabase*> databases;
+  for (const PrefilterDatabase& p : engine->prefilter_) databases.push_back(&p);
+  for (const PrefilterDatabase& p : engine->tx_prefilter_) databases.push_back(&p);
+  for (const PrefilterDatabase* p : databases) {
+    const hs_database_t* db = p->db();
     if (!db) continue;
     ++stats.hyperscan_databases;
-    stats.prefilter_patterns += engine->prefilter_[c].pattern_count();
+    stats.prefilter_patterns += p->pattern_count();
     hs_scratch_t* s = engine->scratch_prototype_.release();
     if (hs_alloc_scratch(db, &s) != HS_SUCCESS) return absl::ResourceExhaustedError("hs_alloc_scratch failed");
     engine->scratch_prototype_.reset(s);

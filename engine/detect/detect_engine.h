@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/app/buffers.h"
 #include "engine/decode/packet.h"
 #include "engine/flow/flow.h"
 #include "rules/rule.h"
@@ -27,10 +28,11 @@ struct CompileStats {
   size_t prefilter_patterns = 0; // patterns in all Hyperscan databases
   size_t header_only_rules = 0;  // rules with no payload step
   double compile_seconds = 0;
-  // Rules compiled in but unable to match until the app layer exists: an
-  // app-layer protocol (http, dns, tls...) or a step on a buffer other than
-  // "pkt".
+  // Rules compiled in but unable to match: a protocol or buffer no Kagami
+  // parser provides (smb, http2, tls.version ...), or contradictory
+  // directions (http.stat_code with flow:to_server).
   size_t rules_waiting_for_app_layer = 0;
+  size_t tx_rules = 0;  // rules inspected on app-layer transactions
   size_t flowbit_names = 0;          // distinct flowbits the rules use
   size_t flowint_names = 0;          // distinct flowint variables
   size_t prefilter_rules = 0;      // rules reached through a Hyperscan fast pattern
@@ -60,6 +62,9 @@ struct FlowContext {
   // flow ended): only stream matches count, rules without payload steps do
   // not run.
   bool pseudo = false;
+  // The flow's detected application protocol (rules on http, dns, tls match
+  // only in flows of that protocol).
+  app::AppProto app_proto = app::AppProto::kUnknown;
 };
 
 // One rule that matched one packet.
@@ -92,6 +97,14 @@ class DetectContext {
   // suppress the rest, then by action order and priority. No allocation in
   // the steady state: `out` keeps its capacity between calls.
   virtual void Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) = 0;
+  // Runs the transaction rules on one transaction in one direction
+  // (view.to_server()). `packet` is the packet whose data made the buffers
+  // final (a pseudo packet at flow end); it supplies addresses, ports and
+  // flow flags, and its payload for a rule's packet steps. `state` remembers
+  // what already alerted, so each rule alerts at most once per transaction.
+  virtual void InspectTx(const decode::Packet& packet, const FlowContext& flow, const app::TxView& view,
+                         app::TxInspectState& state, std::vector<Alert>& out) = 0;
+
   // A packet with no flow and no stream data.
   void Inspect(const decode::Packet& packet, std::vector<Alert>& out) { Inspect(packet, FlowContext{}, out); }
 

@@ -23,6 +23,8 @@
 
 namespace kagami::detect {
 
+inline constexpr int kNumAppProtos = static_cast<int>(app::AppProto::kFailed) + 1;
+
 class DetectEngineImpl final : public DetectEngine {
  public:
   const std::vector<rules::Rule>& rules() const override { return rules_; }
@@ -40,6 +42,10 @@ class DetectEngineImpl final : public DetectEngine {
   std::array<PrefilterDatabase, kNumClasses> prefilter_;
   std::array<std::vector<uint32_t>, kNumClasses> always_;
   AddressIndex src_index_, dst_index_;
+  // Transaction rules: per app buffer, a database of the fast patterns that
+  // lie in it; per app protocol, the rules with no fast pattern.
+  std::array<PrefilterDatabase, app::kNumBuffers> tx_prefilter_;
+  std::array<std::vector<uint32_t>, kNumAppProtos> tx_always_;
   HsScratchPtr scratch_prototype_;  // allocated for every database; cloned per context
   uint16_t max_vars_ = 0;
   DetectOptions options_;

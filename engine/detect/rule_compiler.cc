@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "engine/app/app_proto.h"
 
 namespace kagami::detect {
 namespace {
@@ -106,7 +107,24 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
   CompiledRule& cr = out.rule;
   const std::string proto = absl::AsciiStrToLower(rule.protocol);
   if (!ProtocolClasses(proto, &cr.classes)) {
-    out.waiting_for_app_layer = true;
+    app::AppProto ap;
+    if (app::AppProtoByName(proto, &ap) && ap != app::AppProto::kFailed) {
+      // http and tls run over TCP; DNS over UDP and TCP.
+      cr.app_proto = ap;
+      cr.classes = ap == app::AppProto::kDns ? (1u << kClassTcp) | (1u << kClassUdp) : 1u << kClassTcp;
+    } else {
+      out.waiting_for_app_layer = true;
+    }
+  }
+  if (!rule.app_protocol.empty()) {
+    app::AppProto ap = app::AppProto::kUnknown;
+    app::AppProtoByName(rule.app_protocol, &ap);  // the parser accepted only known names
+    if (cr.app_proto != app::AppProto::kUnknown && cr.app_proto != ap && !rule.app_protocol_negated) {
+      return absl::InvalidArgumentError(absl::StrCat("app-layer-protocol:", rule.app_protocol,
+                                                     " contradicts the rule's protocol ", proto));
+    }
+    cr.app_proto = ap;
+    cr.app_proto_negated = rule.app_protocol_negated;
   }
   if (proto == "tcp-stream") cr.require_stream = true;
   if (proto == "tcp-pkt") cr.forbid_stream = true;
@@ -159,8 +177,26 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
   if (rule.header.dsize) cr.forbid_stream = true;
 
   VarTable vars;
+  std::vector<app::BufferId> step_buffers;
   for (const DetectStep& ds : rule.steps) {
-    if (ds.buffer != rules::kPayloadBuffer) out.waiting_for_app_layer = true;
+    app::BufferId buffer = app::kBufPacket;
+    if (!app::BufferByName(ds.buffer, &buffer)) {
+      out.waiting_for_app_layer = true;  // a buffer no parser fills yet
+    } else if (buffer != app::kBufPacket) {
+      const app::AppProto need = app::GetBufferInfo(buffer).proto;
+      if (cr.app_proto == app::AppProto::kUnknown && !cr.app_proto_negated) {
+        cr.app_proto = need;
+        cr.classes &= need == app::AppProto::kDns ? (1u << kClassTcp) | (1u << kClassUdp) : 1u << kClassTcp;
+      } else if (cr.app_proto != need || cr.app_proto_negated) {
+        return absl::InvalidArgumentError(absl::StrCat(ds.buffer, " is a ", std::string(app::AppProtoName(need)),
+                                                       " buffer, but the rule is for ",
+                                                       cr.app_proto_negated ? "not " : "",
+                                                       std::string(app::AppProtoName(cr.app_proto))));
+      }
+      cr.tx_rule = true;
+      cr.tx_buffers |= uint64_t{1} << buffer;
+    }
+    step_buffers.push_back(buffer);
     CompiledStep cs;
     absl::Status err = std::visit(
         [&](const auto& opt) -> absl::Status {
@@ -266,34 +302,88 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
   }
   cr.var_count = static_cast<uint16_t>(vars.slots.size());
 
-  // Where each variable is defined (the first byte_extract naming it).
+  // Group the steps by buffer: the packet's first, then app buffers in order
+  // of first use. position[i] is where rule step i ends up.
+  std::vector<app::BufferId> order;
+  if (std::find(step_buffers.begin(), step_buffers.end(), app::kBufPacket) != step_buffers.end()) {
+    order.push_back(app::kBufPacket);
+  }
+  for (app::BufferId b : step_buffers) {
+    if (std::find(order.begin(), order.end(), b) == order.end()) order.push_back(b);
+  }
+  std::vector<size_t> position(cr.steps.size());
+  {
+    std::vector<CompiledStep> grouped;
+    grouped.reserve(cr.steps.size());
+    for (app::BufferId b : order) {
+      StepGroup g;
+      g.buffer = b;
+      g.first = static_cast<uint16_t>(grouped.size());
+      for (size_t i = 0; i < cr.steps.size(); ++i) {
+        if (step_buffers[i] != b) continue;
+        position[i] = grouped.size();
+        grouped.push_back(std::move(cr.steps[i]));
+      }
+      g.count = static_cast<uint16_t>(grouped.size() - g.first);
+      cr.groups.push_back(g);
+    }
+    cr.steps = std::move(grouped);
+  }
+
+  // Backtracking hints, within each group. A variable defined in an earlier
+  // group is a constant by the time a later group runs.
   std::vector<int> defined_at(cr.var_count, -1);
   for (size_t i = 0; i < cr.steps.size(); ++i) {
     if (const auto* b = std::get_if<ByteExtractStep>(&cr.steps[i].op)) {
       if (defined_at[b->slot] < 0) defined_at[b->slot] = static_cast<int>(i);
     }
   }
-  const size_t n = cr.steps.size();
-  for (size_t i = 0; i < n; ++i) {
-    cr.steps[i].next_relative = i + 1 < n && UsesCursor(cr.steps[i + 1].op);
-    bool independent = !UsesCursor(cr.steps[i].op);
-    for (size_t k = i; independent && k < n; ++k) {
-      std::vector<int16_t> used;
-      VarsUsed(cr.steps[k].op, &used);
-      for (int16_t v : used) {
-        if (defined_at[v] < static_cast<int>(i)) independent = false;
+  for (const StepGroup& g : cr.groups) {
+    const size_t begin = g.first, end = g.first + g.count;
+    for (size_t i = begin; i < end; ++i) {
+      cr.steps[i].next_relative = i + 1 < end && UsesCursor(cr.steps[i + 1].op);
+      bool independent = !UsesCursor(cr.steps[i].op);
+      for (size_t k = i; independent && k < end; ++k) {
+        std::vector<int16_t> used;
+        VarsUsed(cr.steps[k].op, &used);
+        for (int16_t v : used) {
+          if (defined_at[v] >= static_cast<int>(begin) && defined_at[v] < static_cast<int>(i)) independent = false;
+        }
       }
+      cr.steps[i].independent_suffix = independent;
     }
-    cr.steps[i].independent_suffix = independent;
+  }
+
+  // Directions a transaction rule is inspected in: a response buffer makes
+  // it a to_client rule (request buffers are still there to look back at);
+  // request buffers alone make it to_server; buffers of both sides
+  // (http.header, file.data) follow the flow keyword, else both directions.
+  if (cr.tx_rule) {
+    uint8_t sides = app::kSideEither;
+    bool request_only = false, response_only = false;
+    for (app::BufferId b : order) {
+      const app::BufferSide side = app::GetBufferInfo(b).side;
+      request_only |= side == app::kSideToServer;
+      response_only |= side == app::kSideToClient;
+    }
+    if (response_only) sides = app::kSideToClient;
+    else if (request_only) sides = app::kSideToServer;
+    if (rule.flow && rule.flow->to_server) sides &= app::kSideToServer;
+    if (rule.flow && rule.flow->to_client) sides &= app::kSideToClient;
+    cr.tx_sides = sides;
+    if (sides == 0) out.waiting_for_app_layer = true;  // e.g. http.stat_code with flow:to_server
   }
 
   // Fast pattern: the content marked fast_pattern, else the longest positive
-  // content (first on ties), of the packet payload buffer.
+  // content (first on ties). Packet rules take it from the packet buffer,
+  // transaction rules from an app buffer (their packet steps, if any, are
+  // checked on the packet that completes the transaction).
   int chosen = -1;
   size_t best_len = 0;
   for (size_t i = 0; i < rule.steps.size(); ++i) {
     const auto* c = std::get_if<rules::ContentOption>(&rule.steps[i].option);
-    if (!c || c->negated || c->bytes.empty() || rule.steps[i].buffer != rules::kPayloadBuffer) continue;
+    if (!c || c->negated || c->bytes.empty()) continue;
+    if ((step_buffers[i] != app::kBufPacket) != cr.tx_rule) continue;
     if (c->fast_pattern) {
       chosen = static_cast<int>(i);
       break;
@@ -308,13 +398,14 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
     FastPattern fp;
     fp.bytes = c.bytes;
     fp.nocase = c.nocase;
-    fp.step = static_cast<size_t>(chosen);
+    fp.step = position[chosen];
+    fp.buffer = step_buffers[chosen];
     if (c.fast_pattern_chop) {
       const auto [off, len] = *c.fast_pattern_chop;
       if (off < fp.bytes.size()) fp.bytes = fp.bytes.substr(off, len);
     }
     if (c.fast_pattern_only && !c.fast_pattern_chop) {
-      std::get<ContentStep>(cr.steps[chosen].op).check_only = true;
+      std::get<ContentStep>(cr.steps[fp.step].op).check_only = true;
     }
     if (!fp.bytes.empty()) out.fast_pattern = std::move(fp);
   }

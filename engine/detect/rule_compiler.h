@@ -18,7 +18,8 @@ namespace kagami::detect {
 struct FastPattern {
   std::string bytes;  // after fast_pattern chop
   bool nocase = false;
-  size_t step = 0;
+  size_t step = 0;  // index into CompiledRule::steps
+  app::BufferId buffer = app::kBufPacket;
 };
 
 struct RuleCompileResult {

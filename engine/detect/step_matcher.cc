@@ -11,7 +11,7 @@ namespace {
 enum class Result : uint8_t { kMatch, kNoMatch, kAbort };
 
 struct Matcher {
-  const CompiledRule& rule;
+  std::span<const CompiledStep> steps;
   StepMatchState& st;
   int64_t reach = 0;  // furthest content/pcre match end on the current path
   bool exhaustive = st.min_end >= 0;
@@ -28,10 +28,10 @@ struct Matcher {
   int64_t Eval(const Operand& o) const { return o.var >= 0 ? st.vars[o.var] : o.value; }
 
   Result From(size_t i, int64_t cursor) {
-    if (i == rule.steps.size()) {
+    if (i == steps.size()) {
       return exhaustive && reach <= st.min_end ? Result::kNoMatch : Result::kMatch;
     }
-    const CompiledStep& step = rule.steps[i];
+    const CompiledStep& step = steps[i];
     Result r = std::visit([&](const auto& op) { return Step(op, step, i, cursor); }, step.op);
     if (r == Result::kNoMatch && step.independent_suffix && !exhaustive) return Result::kAbort;
     return r;
@@ -170,8 +170,8 @@ struct Matcher {
 
 }  // namespace
 
-bool MatchSteps(const CompiledRule& rule, StepMatchState& st) {
-  Matcher m{rule, st};
+bool MatchSteps(std::span<const CompiledStep> steps, StepMatchState& st) {
+  Matcher m{steps, st};
   return m.From(0, 0) == Result::kMatch;
 }
 

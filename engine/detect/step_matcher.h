@@ -6,6 +6,7 @@
 // match is retried at its next occurrence.
 
 #include <cstdint>
+#include <span>
 
 #include "engine/detect/compiled_rule.h"
 #include "engine/detect/pcre_matcher.h"
@@ -28,6 +29,7 @@ struct StepMatchState {
 // Default per-rule search budget, as Suricata's inspection recursion limit.
 inline constexpr uint32_t kStepBudget = 3000;
 
-bool MatchSteps(const CompiledRule& rule, StepMatchState& st);
+// Matches one group of a rule's steps (all on the same buffer) on st.buf.
+bool MatchSteps(std::span<const CompiledStep> steps, StepMatchState& st);
 
 }  // namespace kagami::detect

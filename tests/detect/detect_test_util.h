@@ -135,6 +135,27 @@ class Harness {
     for (const auto& a : alerts_) sids.push_back(a.rule->sid);
     return sids;
   }
+  // Sids for a packet of a flow detected as `proto`.
+  std::vector<uint32_t> SidsInAppFlow(const TestPacket& t, app::AppProto proto) {
+    std::vector<uint32_t> sids;
+    if (!ctx_) return sids;
+    FlowContext fc{&flow_vars_, nullptr};
+    fc.app_proto = proto;
+    ctx_->Inspect(t.p, fc, alerts_);
+    for (const auto& a : alerts_) sids.push_back(a.rule->sid);
+    return sids;
+  }
+  // Sids for one inspection of a transaction (`state` carries what alerted
+  // before) with `t` as the packet that completed the view's buffers.
+  std::vector<uint32_t> SidsForTx(const TestPacket& t, const app::TxView& view, app::TxInspectState& state) {
+    std::vector<uint32_t> sids;
+    if (!ctx_) return sids;
+    FlowContext fc{&flow_vars_, nullptr};
+    fc.app_proto = view.proto();
+    ctx_->InspectTx(t.p, fc, view, state, alerts_);
+    for (const auto& a : alerts_) sids.push_back(a.rule->sid);
+    return sids;
+  }
   flow::FlowVars& flow_vars() { return flow_vars_; }
   const std::vector<Alert>& alerts() const { return alerts_; }
 

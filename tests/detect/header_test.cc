@@ -27,13 +27,18 @@ TEST(Protocol, NonIpPacketNeverMatches) {
   EXPECT_FALSE(h.Fires(*t));
 }
 
-TEST(Protocol, AppLayerRulesWaitAndNeverMatch) {
+TEST(Protocol, AppLayerPacketRulesNeedTheFlowsProtocol) {
   Harness h(R"(alert http any any -> any any (msg:"h"; content:"GET"; sid:1;)
-alert tcp any any -> any any (msg:"t"; content:"GET"; sid:2;))");
+alert tcp any any -> any any (msg:"t"; content:"GET"; sid:2;)
+alert tcp any any -> any any (msg:"not http"; app-layer-protocol:!http; content:"GET"; sid:3;))");
   ASSERT_TRUE(h.ok());
-  EXPECT_EQ(h.engine().stats().rules_loaded, 2u);
-  EXPECT_EQ(h.engine().stats().rules_waiting_for_app_layer, 1u);
-  EXPECT_EQ(h.Sids(*MakeTcp("1.1.1.1", 1, "2.2.2.2", 80, "GET / HTTP/1.1")), std::vector<uint32_t>{2});
+  EXPECT_EQ(h.engine().stats().rules_loaded, 3u);
+  EXPECT_EQ(h.engine().stats().rules_waiting_for_app_layer, 0u);
+  const auto get = MakeTcp("1.1.1.1", 1, "2.2.2.2", 80, "GET / HTTP/1.1");
+  EXPECT_EQ(h.Sids(*get), std::vector<uint32_t>{2});  // protocol not known yet
+  EXPECT_EQ(h.SidsInAppFlow(*get, app::AppProto::kHttp), (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(h.SidsInAppFlow(*get, app::AppProto::kTls), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(h.SidsInAppFlow(*get, app::AppProto::kFailed), (std::vector<uint32_t>{2, 3}));
 }
 
 TEST(Addresses, ListsCidrsAndNegation) {
