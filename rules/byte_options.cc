@@ -121,8 +121,16 @@ bool RuleParser::OptByteTest(const RawOption& o, std::string_view) {
   if (args.size() < 4) return Fail(o.value.offset, "byte_test needs: bytes, [!]operator, value, offset[, options]");
   ByteTestOption b;
   uint64_t n = 0;
-  if (!ParseUint64(args[0].text, &n) || n > 64) return Fail(args[0].offset, Cat("byte_test: invalid number of bytes '", args[0].text, "'"));
-  b.nbytes = static_cast<uint32_t>(n);
+  if (ParseUint64(args[0].text, &n) && n <= 64) {
+    b.nbytes = static_cast<uint32_t>(n);
+  } else {
+    // As for byte_jump, Suricata takes a byte_extract variable for the count.
+    IntOrVar count;
+    if (!ParseIntOrVar(args[0].text, args[0].offset, false, &count) || !count.is_var()) {
+      return Fail(args[0].offset, Cat("byte_test: invalid number of bytes '", args[0].text, "'"));
+    }
+    b.nbytes_var = count.var;
+  }
   std::string_view op = args[1].text;
   if (op.starts_with("!")) {
     b.op_negated = true;
@@ -147,7 +155,7 @@ bool RuleParser::OptByteTest(const RawOption& o, std::string_view) {
     if (r == WordResult::kBad) return Fail(args[i].offset, Cat("byte_test: ", err));
     if (r == WordResult::kUnknown) return Fail(args[i].offset, Cat("byte_test: unknown option '", args[i].text, "'"));
   }
-  KAGAMI_COMMON_FINISH("byte_test", args[0], b.nbytes, common, 1);
+  KAGAMI_COMMON_FINISH("byte_test", args[0], b.nbytes, common, b.nbytes_var.empty() ? 1 : 0);
   b.endian = common.endian;
   b.base = common.base;
   b.bitmask = common.bitmask;

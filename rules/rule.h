@@ -68,6 +68,7 @@ enum class NumberBase : uint8_t { kBinary, kDec, kHex, kOct };  // kBinary: raw 
 
 struct ByteTestOption {
   uint32_t nbytes = 0;
+  std::string nbytes_var;  // a byte_extract variable giving the byte count at match time
   std::string op;  // one of < > = <= >= & ^ (without the leading '!')
   bool op_negated = false;
   IntOrVar value;

@@ -50,6 +50,7 @@ struct PcreStep {
 
 struct ByteTestStep {
   uint32_t nbytes = 0;
+  int16_t nbytes_var = -1;  // the count comes from a byte_extract slot
   char op = '=';      // < > = & ^, or 'l' (<=), 'g' (>=)
   bool negated = false;
   Operand value, offset;

@@ -78,7 +78,11 @@ void VarsUsed(const StepOp& op, std::vector<int16_t>* out) {
         } else if constexpr (std::is_same_v<T, ByteTestStep>) {
           add(s.value);
           add(s.offset);
-        } else if constexpr (std::is_same_v<T, ByteJumpStep> || std::is_same_v<T, IsDataAtStep>) {
+          if (s.nbytes_var >= 0) out->push_back(s.nbytes_var);
+        } else if constexpr (std::is_same_v<T, ByteJumpStep>) {
+          add(s.offset);
+          if (s.nbytes_var >= 0) out->push_back(s.nbytes_var);
+        } else if constexpr (std::is_same_v<T, IsDataAtStep>) {
           add(s.offset);
         }
       },
@@ -234,6 +238,11 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
           } else if constexpr (std::is_same_v<T, rules::ByteTestOption>) {
             ByteTestStep b;
             b.nbytes = opt.nbytes;
+            if (!opt.nbytes_var.empty()) {
+              auto count = vars.Resolve(rules::IntOrVar{0, opt.nbytes_var});
+              if (!count.ok()) return count.status();
+              b.nbytes_var = count->var;
+            }
             b.negated = opt.op_negated;
             auto op = ByteTestOp(opt.op, &b.negated);
             if (!op.ok()) return op.status();

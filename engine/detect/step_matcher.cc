@@ -106,10 +106,20 @@ struct Matcher {
     }
   }
 
+  // A byte count read from the data: only what the keyword allows.
+  bool CountFromVar(int16_t var, rules::NumberBase base, int64_t min, int64_t* out) const {
+    const int64_t n = st.vars[var];
+    if (n < min || n > (base == rules::NumberBase::kBinary ? 8 : 23)) return false;
+    *out = n;
+    return true;
+  }
+
   Result Step(const ByteTestStep& b, const CompiledStep&, size_t i, int64_t cursor) {
     const int64_t pos = (b.relative ? cursor : 0) + Eval(b.offset);
+    int64_t nbytes = b.nbytes;
+    if (b.nbytes_var >= 0 && !CountFromVar(b.nbytes_var, b.base, 1, &nbytes)) return Result::kNoMatch;
     uint64_t v;
-    if (!ReadNumber(st.buf, st.len, pos, b.nbytes, b.endian, b.base, &v)) return Result::kNoMatch;
+    if (!ReadNumber(st.buf, st.len, pos, static_cast<uint32_t>(nbytes), b.endian, b.base, &v)) return Result::kNoMatch;
     v = ApplyBitmask(v, b.bitmask);
     const bool ok = ByteTestCompare(v, b.op, static_cast<uint64_t>(Eval(b.value)));
     if (ok == b.negated) return Result::kNoMatch;
@@ -120,11 +130,7 @@ struct Matcher {
     const int64_t pos = (b.relative ? cursor : 0) + Eval(b.offset);
     uint64_t v = 0;
     int64_t nbytes = b.nbytes;
-    if (b.nbytes_var >= 0) {
-      // A count read from the packet: only what the keyword allows.
-      nbytes = st.vars[b.nbytes_var];
-      if (nbytes < 0 || nbytes > (b.base == rules::NumberBase::kBinary ? 8 : 23)) return Result::kNoMatch;
-    }
+    if (b.nbytes_var >= 0 && !CountFromVar(b.nbytes_var, b.base, 0, &nbytes)) return Result::kNoMatch;
     if (nbytes == 0) {
       if (pos < 0 || pos > st.len) return Result::kNoMatch;  // a pure cursor move
     } else if (!ReadNumber(st.buf, st.len, pos, static_cast<uint32_t>(nbytes), b.endian, b.base, &v)) {

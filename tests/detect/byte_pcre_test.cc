@@ -200,6 +200,19 @@ TEST(ByteJumpVariableCount, ReadsTheCountFromAVariable) {
   EXPECT_FALSE(TcpRuleMatches("byte_extract:1,0,n; byte_jump:n,1; content:\"X\";", big));
 }
 
+// byte_test takes its count from a variable too (Suricata's
+// detect-bytetest-04: byte_test:var,=,0x01,5,bitmask 0xFF).
+TEST(ByteTestVariableCount, ReadsTheCountFromAVariable) {
+  // Byte 0 says "2 bytes"; the 2-byte value at offset 1 is 0x0102.
+  const std::string payload = std::string("\x02\x01\x02xyz", 6);
+  EXPECT_TRUE(TcpRuleMatches("byte_extract:1,0,n; byte_test:n,=,0x0102,1;", payload));
+  EXPECT_FALSE(TcpRuleMatches("byte_extract:1,0,n; byte_test:n,=,0x01,1;", payload));
+  EXPECT_TRUE(TcpRuleMatches("byte_extract:1,0,n; byte_test:n,=,0x02,1, bitmask 0xFF;", payload));
+  // A zero or too large count never matches.
+  EXPECT_FALSE(TcpRuleMatches("byte_extract:1,0,n; byte_test:n,=,0,1;", std::string("\x00\x00", 2)));
+  EXPECT_FALSE(TcpRuleMatches("byte_extract:1,0,n; byte_test:n,>,0,1;", std::string("\x09", 1) + std::string(12, '\x01')));
+}
+
 TEST(ByteJumpVariableCount, UnknownVariableIsRejected) {
   rules::RuleSet set = rules::ParseRules(
       "alert tcp any any -> any any (msg:\"m\"; byte_jump:nope,0; sid:1;)", "<t>", rules::LoadOptions{});
