@@ -1,6 +1,6 @@
 // throughput: end-to-end scan speed over real captures.
 //
-//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--midstream] PCAP_OR_DIR...
+//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] PCAP_OR_DIR...
 //
 // Loads the rules (none: an empty engine), reads every capture into the page
 // cache once, then times N passes of decode + detect (+ EVE to PATH, default
@@ -29,7 +29,7 @@ double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--midstream] PCAP_OR_DIR...\n");
+  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] PCAP_OR_DIR...\n");
   return 2;
 }
 
@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
       options.stream.reassemble = false;
     } else if (a == "--lookback" && i + 1 < argc) {
       options.stream.lookback = static_cast<uint32_t>(std::atoi(argv[++i]));
+    } else if (a == "--stream-scan" && i + 1 < argc) {
+      const std::string mode = argv[++i];
+      if (mode != "streaming" && mode != "block") return Usage();
+      options.stream_scan = mode == "block" ? pipeline::StreamScan::kBlock : pipeline::StreamScan::kStreaming;
     } else if (a == "--midstream") {
       options.stream.midstream = true;
     } else if (a == "--eve" && i + 1 < argc) {
@@ -83,7 +87,7 @@ int main(int argc, char** argv) {
   }
 
   double best = 1e300;
-  uint64_t packets = 0, bytes = 0, alerts = 0, flows = 0, reassembled = 0;
+  uint64_t packets = 0, bytes = 0, alerts = 0, flows = 0, reassembled = 0, flow_memory = 0;
   for (int pass = 0; pass < repeat + 1; ++pass) {  // pass 0 warms the page cache
     output::EveWriter eve;
     if (absl::Status s = eve.Open(eve_path); !s.ok()) {
@@ -97,6 +101,7 @@ int main(int argc, char** argv) {
       if (!source.ok()) continue;
       (void)scanner.Run(**source, nullptr);
     }
+    flow_memory = scanner.flow_memory();  // flows still open at the end of the captures
     scanner.Finish();
     eve.Flush();
     double secs = Seconds(start, std::chrono::steady_clock::now());
@@ -111,6 +116,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(packets), bytes / 1e6);
   std::printf("flows: %llu, bytes reassembled: %llu%s\n", static_cast<unsigned long long>(flows),
               static_cast<unsigned long long>(reassembled), options.stream.reassemble ? "" : " (reassembly off)");
+  std::printf("flow memory before the final flush: %.1f MB\n", flow_memory / 1e6);
   std::printf("best of %d: %.3f s  %.0f packets/s  %.3f Gbit/s  (%llu alerts)\n", repeat, best,
               packets / best, bytes * 8 / best / 1e9, static_cast<unsigned long long>(alerts));
   return 0;

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/engine_setup.h"
 #include "cli/signals.h"
+#include "cli/app_options.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -21,6 +22,7 @@ struct LiveArgs {
   std::string eve = "eve.json";
   std::string checksums = "ignore";
   TrafficArgs traffic;
+  AppArgs app;
   bool quiet = false;
 };
 
@@ -50,6 +52,10 @@ int RunLive(const LiveArgs& args) {
     std::fprintf(stderr, "kagami: %s\n", error.c_str());
     return 2;
   }
+  if (std::string error; !ApplyAppArgs(args.app, options, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
   pipeline::RunControl control;
@@ -75,6 +81,7 @@ int RunLive(const LiveArgs& args) {
                  static_cast<unsigned long long>(stats.dropped),
                  static_cast<unsigned long long>(stats.if_dropped));
     AddTrafficCounters(scanner, summary);
+    AddAppCounters(scanner, summary);
     summary.Print(stderr);
   }
   return status.ok() ? 0 : 1;
@@ -87,6 +94,7 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
   CLI::App* cmd = app.add_subcommand("live", "Capture from a network interface and match live");
   AddRuleOptions(*cmd, args->rules);
   AddTrafficOptions(*cmd, args->traffic);
+  AddAppOptions(*cmd, args->app);
   cmd->add_option("--interface,-i", args->interface, "Interface to capture on")->required();
   cmd->add_option("--bpf", args->bpf, "BPF capture filter, e.g. 'not port 22'");
   cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/engine_setup.h"
 #include "cli/signals.h"
+#include "cli/app_options.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -20,6 +21,7 @@ struct ScanArgs {
   std::string eve = "eve.json";
   std::string checksums = "verify";
   TrafficArgs traffic;
+  AppArgs app;
   bool quiet = false;
   std::vector<std::string> inputs;
 };
@@ -54,6 +56,10 @@ int RunScan(const ScanArgs& args) {
   options.checksums = args.checksums == "ignore" ? pipeline::ChecksumMode::kIgnore
                                                  : pipeline::ChecksumMode::kVerify;
   if (std::string error; !ApplyTrafficArgs(args.traffic, options, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
+  if (std::string error; !ApplyAppArgs(args.app, options, &error)) {
     std::fprintf(stderr, "kagami: %s\n", error.c_str());
     return 2;
   }
@@ -92,6 +98,7 @@ int RunScan(const ScanArgs& args) {
   progress.Clear();
   summary.SetAnomalies(AnomalyCounts(scanner.decoder_counters()));
   AddTrafficCounters(scanner, summary);
+  AddAppCounters(scanner, summary);
   if (!args.quiet) summary.Print(stderr);
   return input_errors ? 1 : 0;
 }
@@ -109,6 +116,7 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
       ->check(CLI::IsMember({"verify", "ignore", "auto"}))
       ->capture_default_str();
   AddTrafficOptions(*cmd, args->traffic);
+  AddAppOptions(*cmd, args->app);
   cmd->add_flag("--quiet,-q", args->quiet, "No summary on stderr");
   cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order")
       ->required();

@@ -54,6 +54,11 @@ void AddTrafficOptions(CLI::App& app, TrafficArgs& a) {
                  "may start that far before it")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
+  app.add_option("--stream-scan", a.stream_scan,
+                 "How stream data is prefiltered: streaming (a Hyperscan stream per direction sees each "
+                 "byte once) or block (each chunk, lookback included, scanned whole); same alerts")
+      ->check(CLI::IsMember({"streaming", "block"}))
+      ->capture_default_str();
   app.add_option("--vxlan-port", a.vxlan_ports, "UDP ports decapsulated as VXLAN (up to 4)")
       ->capture_default_str();
   app.add_option("--geneve-port", a.geneve_port, "UDP port decapsulated as Geneve; 0 = off")
@@ -82,6 +87,7 @@ bool ApplyTrafficArgs(const TrafficArgs& a, pipeline::ScannerOptions& o, std::st
   }
   o.stream.memcap = n;
   o.stream.lookback = a.stream_lookback;
+  o.stream_scan = a.stream_scan == "block" ? pipeline::StreamScan::kBlock : pipeline::StreamScan::kStreaming;
   if (auto p = stream::ParseOverlapPolicy(a.stream_policy)) {
     o.stream.policy = *p;
   } else {

@@ -18,6 +18,7 @@ struct TrafficArgs {
   std::string flow_memcap = "128mb";
   std::string stream_memcap = "64mb";
   uint32_t stream_lookback = 512;
+  std::string stream_scan = "streaming";
   std::vector<uint16_t> vxlan_ports{4789};
   uint16_t geneve_port = 6081;
   int tunnel_depth = 3;

@@ -267,10 +267,36 @@ bool RuleParser::OptPcre(const RawOption& o, std::string_view) {
 
 bool RuleParser::OptStickyBuffer(const RawOption& o, std::string_view buffer) {
   if (!NoValue(o)) return false;
-  if (buffer == "file.data" && (rule_->protocol == "http" || rule_->protocol == "http1")) {
-    buffer = "http.response_body";
-  }
   sticky_buffer_ = std::string(buffer);
+  return true;
+}
+
+// tls.version:1.2 — the negotiated version. Stored as an exact match on the
+// "tls.version" buffer, which holds the version as four hex digits ("0303").
+bool RuleParser::OptTlsVersion(const RawOption& o, std::string_view) {
+  if (!NeedValue(o)) return false;
+  std::string v = Lower(Trim(o.value.text));
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"1.0", "0301"}, {"1.1", "0302"}, {"1.2", "0303"}, {"1.3", "0304"}, {"3.0", "0300"},
+      {"ssl3", "0300"}, {"sslv3", "0300"}, {"tls1.0", "0301"}, {"tls1.1", "0302"}, {"tls1.2", "0303"},
+      {"tls1.3", "0304"}};
+  std::string hex;
+  for (const auto& [name, code] : kNames) {
+    if (v == name) hex = std::string(code);
+  }
+  if (hex.empty() && v.size() == 6 && v.starts_with("0x") &&
+      v.find_first_not_of("0123456789abcdef", 2) == std::string::npos) {
+    hex = v.substr(2);
+  }
+  if (hex.empty()) {
+    return Fail(o.value.offset, Cat("tls.version: unknown version '", o.value.text,
+                                    "' (expected 1.0, 1.1, 1.2, 1.3, 3.0 or 0xNNNN)"));
+  }
+  ContentOption c;
+  c.bytes = hex;
+  c.startswith = true;
+  c.endswith = true;
+  AddStep(std::move(c), o.keyword.offset, "tls.version");
   return true;
 }
 

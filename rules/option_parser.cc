@@ -193,7 +193,6 @@ void RuleParser::RegisterAll(std::map<std::string_view, Keyword, std::less<>>* t
       {"tls_cert_serial", "tls.cert_serial"},
       {"tls.cert_fingerprint", "tls.cert_fingerprint"},
       {"tls_cert_fingerprint", "tls.cert_fingerprint"},
-      {"tls.version", "tls.version"},
       {"ja3.hash", "ja3.hash"},
       {"ja3_hash", "ja3.hash"},
       {"ja3.string", "ja3.string"},
@@ -205,6 +204,7 @@ void RuleParser::RegisterAll(std::map<std::string_view, Keyword, std::less<>>* t
       {"ja4.hash", "ja4.hash"},
   };
   for (const auto& [k, buf] : kSticky) add(k, &RuleParser::OptStickyBuffer, buf);
+  add("tls.version", &RuleParser::OptTlsVersion);
   // Legacy content modifiers: move the preceding content into the buffer.
   static constexpr std::pair<std::string_view, std::string_view> kLegacy[] = {
       {"http_uri", "http.uri"},

@@ -81,6 +81,7 @@ class RuleParser {
   bool OptFastPattern(const RawOption& o, std::string_view);
   bool OptPcre(const RawOption& o, std::string_view);
   bool OptStickyBuffer(const RawOption& o, std::string_view buffer);
+  bool OptTlsVersion(const RawOption& o, std::string_view);
   bool OptLegacyBuffer(const RawOption& o, std::string_view buffer);
   bool DecodeContent(const Token& value, ContentOption* c);
   ContentOption* LastContent(const RawOption& o, DetectStep** step = nullptr);

@@ -36,6 +36,7 @@ const BufferInfo kBuffers[kNumBuffers] = {
     {"ja3s.hash", P::kTls, kSideToClient},
     {"ja3s.string", P::kTls, kSideToClient},
     {"ja4.hash", P::kTls, kSideToServer},
+    {"tls.version", P::kTls, kSideToClient},
 };
 
 }  // namespace

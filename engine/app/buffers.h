@@ -45,6 +45,7 @@ enum BufferId : uint8_t {
   kBufJa3sHash,
   kBufJa3sString,
   kBufJa4Hash,
+  kBufTlsVersion,  // the negotiated version as four hex digits, "0303" (tls.version keyword)
   kNumBuffers
 };
 static_assert(kNumBuffers <= 64, "buffer masks are 64-bit");

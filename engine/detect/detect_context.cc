@@ -8,6 +8,7 @@
 #include "engine/detect/detect_engine_impl.h"
 #include "engine/detect/header_match.h"
 #include "engine/detect/step_matcher.h"
+#include "engine/detect/stream_prefilter.h"
 #include "engine/detect/threshold.h"
 
 namespace kagami::detect {
@@ -44,9 +45,12 @@ class DetectContextImpl final : public DetectContext {
     candidates_.push_back((static_cast<uint64_t>(engine_->compiled_[r].order) << 32) | r);
   }
   static int OnHsMatch(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    OfferPattern(id, ctx);
+    return 0;
+  }
+  static void OfferPattern(unsigned id, void* ctx) {
     auto* self = static_cast<DetectContextImpl*>(ctx);
     for (uint32_t r : self->scanning_->RulesFor(id)) self->AddCandidate(r);
-    return 0;
   }
   void Scan(const PrefilterDatabase& db, const uint8_t* data, size_t len) {
     if (!db.db() || !scratch_ || len == 0) return;
@@ -89,6 +93,7 @@ class DetectContextImpl final : public DetectContext {
   std::vector<int64_t> vars_;
   PacketClass cls_ = kClassOtherIp;
   const PrefilterDatabase* scanning_ = nullptr;
+  StreamPrefilter stream_prefilter_;
   std::vector<uint32_t> still_pending_;
 };
 
@@ -309,11 +314,20 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
   // Fast patterns of the packet, and of the stream chunk (all of it: a
   // rule's fast pattern may lie in the lookback while the rest of its match
   // arrives now; MatchSteps' min_end keeps old matches from alerting again).
-  // When the chunk's new bytes are the packet's payload, one scan serves both.
+  // With a StreamScanState the chunk's new bytes are scanned by the
+  // direction's Hyperscan stream, which offers the same patterns (see
+  // stream_prefilter.h). When the chunk's new bytes are the packet's
+  // payload, the chunk's scan serves both.
   const PrefilterDatabase& db = e.prefilter_[cls_];
   const bool stream = cls_ == kClassTcp && flow.stream && flow.stream->has_new();
   if (packet.payload && !(stream && flow.stream->covers_packet)) Scan(db, packet.payload, packet.payload_len);
-  if (stream) Scan(db, flow.stream->data, flow.stream->len);
+  if (stream) {
+    const StreamData& sd = *flow.stream;
+    scanning_ = &db;
+    if (!sd.scan || !stream_prefilter_.Scan(db, e.generation_, sd, scratch_.get(), &OfferPattern, this)) {
+      Scan(db, sd.data, sd.len);
+    }
+  }
   const ClassMask bit = static_cast<ClassMask>(1u << cls_);
   if (!e.src_index_.empty()) {
     for (uint32_t r : e.src_index_.Lookup(facts.src)) {

@@ -100,7 +100,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   for (int c = 0; c < kNumClasses; ++c) {
     if (builders[c].empty()) continue;
     std::vector<uint32_t> lost;
-    absl::Status st = PrefilterDatabase::Build(builders[c], &engine->prefilter_[c], &lost);
+    absl::Status st = PrefilterDatabase::Build(builders[c], &engine->prefilter_[c], &lost, c == kClassTcp);
     if (!st.ok()) return st;
     for (uint32_t r : lost) demoted[r] = 1;
   }
@@ -131,7 +131,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
       engine->prefilter_[c] = PrefilterDatabase();
       if (b.empty()) continue;
       std::vector<uint32_t> lost;
-      absl::Status st = PrefilterDatabase::Build(b, &engine->prefilter_[c], &lost);
+      absl::Status st = PrefilterDatabase::Build(b, &engine->prefilter_[c], &lost, c == kClassTcp);
       if (!st.ok()) return st;
       if (!lost.empty()) return absl::InternalError("Hyperscan rejected a pattern it accepted before");
     }
@@ -200,9 +200,12 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     if (!db) continue;
     ++stats.hyperscan_databases;
     stats.prefilter_patterns += p->pattern_count();
-    hs_scratch_t* s = engine->scratch_prototype_.release();
-    if (hs_alloc_scratch(db, &s) != HS_SUCCESS) return absl::ResourceExhaustedError("hs_alloc_scratch failed");
-    engine->scratch_prototype_.reset(s);
+    for (const hs_database_t* d : {db, p->stream_db()}) {
+      if (!d) continue;
+      hs_scratch_t* s = engine->scratch_prototype_.release();
+      if (hs_alloc_scratch(d, &s) != HS_SUCCESS) return absl::ResourceExhaustedError("hs_alloc_scratch failed");
+      engine->scratch_prototype_.reset(s);
+    }
   }
 
   stats.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

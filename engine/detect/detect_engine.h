@@ -41,6 +41,8 @@ struct CompileStats {
   size_t hyperscan_databases = 0;
 };
 
+class StreamScanState;
+
 // Reassembled TCP data a packet made available (see engine/stream).
 struct StreamData {
   const uint8_t* data = nullptr;
@@ -51,6 +53,12 @@ struct StreamData {
   // The new bytes are exactly the packet's payload (in-order delivery), so
   // scanning the chunk covers the packet too.
   bool covers_packet = false;
+  // The direction's streaming prefilter state (stream_prefilter.h): only the
+  // new bytes are scanned, with a Hyperscan stream kept across chunks. Null:
+  // the whole chunk is scanned in block mode (the same alerts, slower).
+  StreamScanState* scan = nullptr;
+  uint64_t stream_offset = 0;  // stream offset of data[0]; used with `scan`
+  bool after_gap = false;      // the new bytes follow a gap; used with `scan`
   bool has_new() const { return len > new_from; }
 };
 

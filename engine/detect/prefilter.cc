@@ -16,7 +16,7 @@ void PrefilterBuilder::Add(const std::string& bytes, bool nocase, uint32_t rule)
 }
 
 absl::Status PrefilterDatabase::Build(const PrefilterBuilder& builder, PrefilterDatabase* out,
-                                      std::vector<uint32_t>* demoted) {
+                                      std::vector<uint32_t>* demoted, bool with_stream) {
   std::vector<const PrefilterBuilder::Pattern*> live;
   live.reserve(builder.patterns_.size());
   for (const auto& p : builder.patterns_) live.push_back(&p);
@@ -41,9 +41,26 @@ absl::Status PrefilterDatabase::Build(const PrefilterBuilder& builder, Prefilter
       out->db_.reset(db);
       out->offsets_.assign(1, 0);
       out->rule_ids_.clear();
+      out->lens_.clear();
       for (const auto* p : live) {
         out->rule_ids_.insert(out->rule_ids_.end(), p->rules.begin(), p->rules.end());
         out->offsets_.push_back(static_cast<uint32_t>(out->rule_ids_.size()));
+        out->lens_.push_back(static_cast<uint32_t>(p->bytes.size()));
+      }
+      out->stream_db_.reset();
+      out->stream_state_size_ = 0;
+      if (with_stream) {
+        for (unsigned& f : flags) f &= ~static_cast<unsigned>(HS_FLAG_SINGLEMATCH);
+        hs_database_t* sdb = nullptr;
+        hs_compile_error_t* serr = nullptr;
+        if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                                 static_cast<unsigned>(live.size()), HS_MODE_STREAM, nullptr, &sdb,
+                                 &serr) == HS_SUCCESS) {
+          out->stream_db_.reset(sdb);
+          if (hs_stream_size(sdb, &out->stream_state_size_) != HS_SUCCESS) out->stream_db_.reset();
+        } else {
+          hs_free_compile_error(serr);
+        }
       }
       return absl::OkStatus();
     }

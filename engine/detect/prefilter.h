@@ -1,5 +1,7 @@
 #pragma once
-// Prefilter: one Hyperscan block-mode literal database per packet class.
+// Prefilter: one Hyperscan block-mode literal database per packet class, and
+// for TCP also a streaming-mode database of the same patterns with the same
+// ids (reassembled stream data is scanned with it; see stream_prefilter.h).
 // Patterns are deduplicated (same bytes and case mode -> one Hyperscan id) and
 // each id lists the rules that chose it as fast pattern, so a shared pattern is
 // reported once and fans out to all its rules. Literal compilation
@@ -50,10 +52,18 @@ class PrefilterDatabase {
  public:
   // Compiles the builder's patterns. Patterns Hyperscan refuses are dropped
   // and their rules returned in `demoted` (the caller verifies those rules
-  // without a prefilter).
+  // without a prefilter). With `with_stream`, the kept patterns are also
+  // compiled in streaming mode; if that fails the database simply has no
+  // stream_db() and stream data is scanned in block mode.
   static absl::Status Build(const PrefilterBuilder& builder, PrefilterDatabase* out,
-                            std::vector<uint32_t>* demoted);
+                            std::vector<uint32_t>* demoted, bool with_stream = false);
   const hs_database_t* db() const { return db_.get(); }
+  // Streaming-mode twin of db(): same ids, every match reported (a
+  // SINGLEMATCH stream pattern would report once per stream lifetime).
+  const hs_database_t* stream_db() const { return stream_db_.get(); }
+  // Bytes of one hs_stream_t of stream_db().
+  size_t stream_state_size() const { return stream_state_size_; }
+  uint32_t PatternLength(unsigned id) const { return lens_[id]; }
   std::span<const uint32_t> RulesFor(unsigned id) const {
     return std::span<const uint32_t>(rule_ids_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
@@ -61,6 +71,9 @@ class PrefilterDatabase {
 
  private:
   HsDatabasePtr db_;
+  HsDatabasePtr stream_db_;
+  size_t stream_state_size_ = 0;
+  std::vector<uint32_t> lens_;  // pattern length by id
   std::vector<uint32_t> offsets_;
   std::vector<uint32_t> rule_ids_;
 };

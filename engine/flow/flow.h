@@ -74,6 +74,9 @@ struct Flow {
   uint64_t packets_to_server = 0, packets_to_client = 0;
   uint64_t bytes_to_server = 0, bytes_to_client = 0;
   FlowVars vars;
+  // The application protocol engine/app detected (an app::AppProto value;
+  // 0 = not known yet). A byte here so detection reads it without a lookup.
+  uint8_t app_proto = 0;
 
   // Table bookkeeping: position in the slot array and in its timeout list.
   uint32_t slot = 0;

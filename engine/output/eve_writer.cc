@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "engine/output/eve_app.h"
 
 namespace kagami::output {
 namespace {
@@ -352,9 +353,11 @@ std::string_view EvePacketSourceName(const decode::Packet& packet, EvePacketSour
   return "wire/pcap";
 }
 
-void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
-                            const EveContext& ctx, std::string& out,
-                            const EveWriterOptions& options) {
+namespace {
+
+// The fields every record about a packet starts with, up to community_id.
+void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::string_view event_type,
+                      std::string& out, const EveWriterOptions& options) {
   out.append("{\"timestamp\":\"");
   AppendEveTimestamp(out, packet.view != nullptr ? packet.view->ts_ns : 0);
   out.push_back('"');
@@ -366,7 +369,9 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
     out.append(",\"pcap_cnt\":");
     AppendInt(out, ctx.pcap_cnt);
   }
-  out.append(",\"event_type\":\"alert\"");
+  out.append(",\"event_type\":\"");
+  out.append(event_type);
+  out.push_back('"');
   if (packet.vlan_count > 0) {
     out.append(",\"vlan\":[");
     const size_t n = packet.vlan_count < packet.vlan_id.size() ? packet.vlan_count
@@ -423,6 +428,34 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
     }
   }
 
+}
+
+// app_proto, the tunnel, the transaction's object and the file name: what
+// follows the event's own object.
+void AppendRecordTail(const decode::Packet& packet, const EveContext& ctx, bool with_tx, std::string& out) {
+  if (packet.tunnel_depth > 0 && packet.outer != nullptr) AppendTunnel(out, packet, ctx);
+  if (!ctx.app_proto.empty()) {
+    out.append(",\"app_proto\":\"");
+    out.append(ctx.app_proto);
+    out.push_back('"');
+  }
+  if (with_tx && ctx.tx != nullptr) AppendAppObject(out, *ctx.tx);
+  if (!ctx.pcap_filename.empty()) {
+    out.append(",\"pcap_filename\":");
+    AppendJsonString(out, ctx.pcap_filename);
+  }
+  out.push_back('}');
+}
+
+}  // namespace
+
+void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
+                            const EveContext& ctx, std::string& out,
+                            const EveWriterOptions& options) {
+  const bool has_ip = packet.ip_version == 4 || packet.ip_version == 6;
+  const bool ipv6 = packet.ip_version == 6;
+  const bool ports = has_ip && HasPorts(packet);
+  AppendRecordHead(packet, ctx, "alert", out, options);
   out.append(",\"alert\":{\"action\":\"");
   out.append(ActionName(rule.action));
   out.append("\",\"gid\":");
@@ -451,14 +484,30 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
   }
   if (!rule.metadata.empty()) AppendMetadata(out, rule.metadata);
   out.push_back('}');
+  AppendRecordTail(packet, ctx, true, out);
+}
 
-  if (packet.tunnel_depth > 0 && packet.outer != nullptr) AppendTunnel(out, packet, ctx);
+void EveWriter::FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,
+                                  std::string& out, const EveWriterOptions& options) {
+  AppendRecordHead(packet, ctx, app::AppProtoName(tx.proto), out, options);
+  EveContext with = ctx;
+  with.tx = &tx;
+  AppendRecordTail(packet, with, true, out);
+}
 
-  if (!ctx.pcap_filename.empty()) {
-    out.append(",\"pcap_filename\":");
-    AppendJsonString(out, ctx.pcap_filename);
+void EveWriter::WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx) {
+  if (file_ == nullptr) {
+    ++write_errors_;
+    return;
   }
-  out.push_back('}');
+  buffer_.clear();
+  FormatTransaction(packet, tx, ctx, buffer_, options_);
+  buffer_.push_back('\n');
+  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+    ++write_errors_;
+    return;
+  }
+  ++records_;
 }
 
 EveWriter::~EveWriter() {

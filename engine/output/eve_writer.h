@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "common/community_id.h"
+#include "engine/app/app_layer.h"
 #include "engine/decode/packet.h"
 #include "rules/rule.h"
 
@@ -41,6 +42,10 @@ struct EveContext {
   // as is. Empty: the writer computes it from the packet (see
   // EveWriterOptions::community_id).
   std::string_view community_id;
+  // The flow's application protocol ("http", ...; empty: omit) and the
+  // transaction the record is about (its http/dns/tls object is written).
+  std::string_view app_proto;
+  const app::TxUpdate* tx = nullptr;
 };
 
 // How the writer formats records; fixed for a writer's life.
@@ -66,6 +71,8 @@ class EveWriter {
   // Closes and reopens the file (no-op for stdout); safe to call between records.
   absl::Status Reopen();
   void WriteAlert(const decode::Packet& packet, const rules::Rule& rule, const EveContext& ctx);
+  // An "http", "dns" or "tls" event for a completed transaction (ctx.tx).
+  void WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx);
   void Flush();
   uint64_t records_written() const { return records_; }
   // Records lost because the sink failed (short fwrite, or no open file
@@ -74,6 +81,8 @@ class EveWriter {
   const std::string& path() const { return path_; }
   const EveWriterOptions& options() const { return options_; }
 
+  static void FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,
+                                std::string& out, const EveWriterOptions& options = {});
   // Formats an alert record without writing it (tests, other sinks).
   static void FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
                           const EveContext& ctx, std::string& out,

@@ -34,6 +34,7 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
       decoder_(DecoderOptionsFor(options)),
       flows_(options.flow),
       tcp_(options.stream, &flows_),
+      app_(options.app),
       defrag_(options.defrag),
       detect_(detect::DetectContext::Create(engine_)),
       verify_checksums_(options.checksums == ChecksumMode::kVerify) {
@@ -61,6 +62,7 @@ void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow
   ctx.pcap_cnt = packet.view == view_ && view_ ? view_->index : 0;
   ctx.flow_id = flow ? flow->id : 0;
   ctx.pkt_src = source;
+  if (fc.app_proto != app::AppProto::kUnknown) ctx.app_proto = app::AppProtoName(fc.app_proto);
   for (const detect::Alert& alert : alerts_buffer_) {
     ++alerts_;
     if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
@@ -69,42 +71,97 @@ void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow
   if (options_.flush_alerts && eve_) eve_->Flush();
 }
 
-void Scanner::InspectPseudo(flow::Flow& f, const stream::StreamChunk& chunk, output::EvePacketSource source) {
-  // A packet in the chunk's direction with no payload of its own, like
-  // Suricata's stream pseudo packets; only stream matches can fire on it.
-  const bool to_server = chunk.to_server;
+void Scanner::MakePseudoPacket(const flow::Flow& f, bool to_server, capture::PacketView& pv,
+                               decode::Packet& p) const {
   const bool client_is_lo = f.client_addr == f.key.lo_addr && f.client_port == f.key.lo_port;
   const IpAddress& client = f.client_addr;
   const IpAddress& server = client_is_lo ? f.key.hi_addr : f.key.lo_addr;
   const uint16_t client_port = f.client_port;
   const uint16_t server_port = client_is_lo ? f.key.hi_port : f.key.lo_port;
-  capture::PacketView pv;
+  pv = capture::PacketView{};
   pv.ts_ns = f.last_ts_ns;
-  decode::Packet p;
+  p = decode::Packet{};
   p.view = &pv;
   p.ip_version = client.is_v4() ? 4 : 6;
   p.src = to_server ? client : server;
   p.dst = to_server ? server : client;
   p.src_port = to_server ? client_port : server_port;
   p.dst_port = to_server ? server_port : client_port;
-  p.ip_proto = 6;
+  p.ip_proto = f.key.proto;
   p.l4 = kNoHeader;
   p.vlan_count = static_cast<uint8_t>((f.key.vlan[0] ? 1 : 0) + (f.key.vlan[1] ? 1 : 0));
   p.vlan_id = f.key.vlan;
   p.tunnel_depth = f.key.tunnel_depth;
   p.flow_flags = static_cast<uint8_t>(decode::kFlowKnown | (to_server ? decode::kFlowToServer : 0) |
                                       (f.established ? decode::kFlowEstablished : 0));
-  detect::StreamData sd{chunk.data, chunk.len, chunk.new_from, false};
+}
+
+void Scanner::InspectPseudo(flow::Flow& f, const stream::StreamChunk& chunk, output::EvePacketSource source) {
+  // A packet in the chunk's direction with no payload of its own, like
+  // Suricata's stream pseudo packets; only stream matches can fire on it.
+  capture::PacketView pv;
+  decode::Packet p;
+  MakePseudoPacket(f, chunk.to_server, pv, p);
+  detect::StreamData sd = StreamDataFor(f, chunk, false);
   detect::FlowContext fc{&f.vars, &sd, /*pseudo=*/true};
+  fc.app_proto = static_cast<app::AppProto>(f.app_proto);
   InspectAndLog(p, &f, fc, source);
 }
 
+void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, const detect::FlowContext& fc,
+                                  output::EvePacketSource source) {
+  if (app_.updates().empty()) return;
+  detect::FlowContext tx_fc = fc;
+  tx_fc.vars = &f.vars;
+  tx_fc.app_proto = static_cast<app::AppProto>(f.app_proto);
+  capture::PacketView pv;
+  decode::Packet pseudo;
+  for (const app::TxUpdate& u : app_.updates()) {
+    const decode::Packet* p = packet;
+    if (!p) {
+      MakePseudoPacket(f, u.flow_to_server, pv, pseudo);
+      p = &pseudo;
+      tx_fc.stream = nullptr;
+      tx_fc.pseudo = true;
+    }
+    app_.FillView(u, &tx_view_);
+    detect_->InspectTx(*p, tx_fc, tx_view_, *u.state, alerts_buffer_);
+    output::EveContext ctx;
+    ctx.pcap_filename = view_ && view_->offset ? source_name_ : std::string_view();
+    ctx.pcap_cnt = p->view == view_ && view_ ? view_->index : 0;
+    ctx.flow_id = f.id;
+    ctx.pkt_src = source;
+    ctx.app_proto = app::AppProtoName(u.proto);
+    ctx.tx = &u;
+    for (const detect::Alert& alert : alerts_buffer_) {
+      ++alerts_;
+      if (eve_) eve_->WriteAlert(*p, *alert.rule, ctx);
+      if (summary_) summary_->AddAlert(*alert.rule);
+    }
+    const bool log = (u.proto == app::AppProto::kHttp && options_.log_http) ||
+                     (u.proto == app::AppProto::kDns && options_.log_dns) ||
+                     (u.proto == app::AppProto::kTls && options_.log_tls);
+    if (u.completed && log && eve_) eve_->WriteTransaction(*p, u, ctx);
+    if (!alerts_buffer_.empty() && options_.flush_alerts && eve_) eve_->Flush();
+  }
+}
+
 void Scanner::OnFlowEnd(flow::Flow& f) {
-  if (f.key.proto != 6) return;
-  // Finish releases the session; its chunks live until the next call into
-  // the reassembler, and InspectPseudo does not call it.
-  for (const stream::StreamChunk& chunk : tcp_.Finish(f)) {
-    InspectPseudo(f, chunk, output::EvePacketSource::kStreamFlowTimeout);
+  if (f.key.proto == 6) {
+    // Finish releases the session; its chunks live until the next call into
+    // the reassembler, which nothing here makes.
+    for (const stream::StreamChunk& chunk : tcp_.Finish(f)) {
+      app_.OnTcpData(f, chunk.to_server, chunk.data + chunk.new_from, chunk.len - chunk.new_from, chunk.after_gap);
+      InspectPseudo(f, chunk, output::EvePacketSource::kStreamFlowTimeout);
+      InspectTransactions(f, nullptr, detect::FlowContext{}, output::EvePacketSource::kStreamFlowTimeout);
+    }
+  }
+  // Bodies read until close end here.
+  app_.OnFlowEnd(f);
+  InspectTransactions(f, nullptr, detect::FlowContext{}, output::EvePacketSource::kStreamFlowTimeout);
+  app_.EndFlow(f);
+  for (auto& states : scan_states_) {
+    if (f.slot < states.size()) states[f.slot].reset();
   }
 }
 
@@ -165,7 +222,7 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
       update = &tcp_.Process(*lookup.flow, packet, lookup.to_server);
       if (update->own.has_new()) {
         const stream::StreamChunk& c = update->own;
-        own = detect::StreamData{c.data, c.len, c.new_from, c.packet_payload_is_new};
+        own = StreamDataFor(*lookup.flow, c, c.packet_payload_is_new);
         fc.stream = &own;
       }
     }
@@ -176,9 +233,25 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
     packet.flow_flags = static_cast<uint8_t>((packet.flow_flags & ~decode::kFlowEstablished) |
                                              (update->packet_established ? decode::kFlowEstablished : 0));
   }
+  // The app layer parses before detection, as in Suricata: the packet that
+  // carries a request's first bytes already belongs to an HTTP flow.
+  bool app_updates = false;
+  if (lookup.flow && update && update->own.has_new()) {
+    const stream::StreamChunk& c = update->own;
+    app_.OnTcpData(*lookup.flow, c.to_server, c.data + c.new_from, c.len - c.new_from, c.after_gap);
+    app_updates = true;
+  } else if (lookup.flow && packet.has_udp() && packet.payload_len > 0) {
+    app_.OnUdp(*lookup.flow, lookup.to_server, packet.payload, packet.payload_len);
+    app_updates = true;
+  }
+  if (lookup.flow) fc.app_proto = static_cast<app::AppProto>(lookup.flow->app_proto);
   InspectAndLog(packet, lookup.flow, fc, source);
+  if (app_updates) InspectTransactions(*lookup.flow, &packet, fc, source);
   if (update && update->other.has_new()) {
+    const stream::StreamChunk& c = update->other;
+    app_.OnTcpData(*lookup.flow, c.to_server, c.data + c.new_from, c.len - c.new_from, c.after_gap);
     InspectPseudo(*lookup.flow, update->other, output::EvePacketSource::kStreamDetectLog);
+    InspectTransactions(*lookup.flow, nullptr, fc, output::EvePacketSource::kStreamDetectLog);
   }
 
   decode::Packet inner;
@@ -203,6 +276,23 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
 }
 
 void Scanner::Finish() { flows_.EndAll(); }
+
+detect::StreamScanState* Scanner::ScanStateFor(const flow::Flow& f, bool to_server) {
+  if (options_.stream_scan != StreamScan::kStreaming) return nullptr;
+  auto& states = scan_states_[to_server ? 0 : 1];
+  if (f.slot >= states.size()) states.resize(f.slot + 1);
+  auto& state = states[f.slot];
+  if (!state) state = std::make_unique<detect::StreamScanState>(&scan_memory_);
+  return state.get();
+}
+
+detect::StreamData Scanner::StreamDataFor(const flow::Flow& f, const stream::StreamChunk& c, bool covers_packet) {
+  detect::StreamData sd{c.data, c.len, c.new_from, covers_packet};
+  sd.scan = ScanStateFor(f, c.to_server);
+  sd.stream_offset = c.stream_offset;
+  sd.after_gap = c.after_gap;
+  return sd;
+}
 
 absl::Status Scanner::Run(capture::PacketSource& source, RunControl* control) {
   capture::PacketView view;

@@ -14,9 +14,11 @@
 
 #include "absl/status/status.h"
 #include "capture/packet_source.h"
+#include "engine/app/app_layer.h"
 #include "engine/decode/decoder.h"
 #include "engine/defrag/defragmenter.h"
 #include "engine/detect/detect_engine.h"
+#include "engine/detect/stream_prefilter.h"
 #include "engine/flow/flow_table.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -30,6 +32,12 @@ enum class ChecksumMode {
             // more than 1 in 10 of the first 1000 packets is bad (offloading)
 };
 
+// How reassembled TCP data is prefiltered (the alerts are the same).
+enum class StreamScan {
+  kStreaming,  // a Hyperscan stream per flow direction scans each byte once
+  kBlock,      // every chunk (lookback + new bytes) is scanned whole
+};
+
 struct ScannerOptions {
   ChecksumMode checksums = ChecksumMode::kVerify;
   flow::FlowOptions flow{};
@@ -38,9 +46,14 @@ struct ScannerOptions {
   // Tunnel decapsulation (ports, depth) and the rest of the decoder's setup;
   // verify_checksums is set from `checksums`.
   decode::DecoderOptions decoder{};
+  // Application layer: protocol detection, parsers, body limits.
+  app::AppLayerOptions app{};
+  // EVE transaction events to write besides alerts (--eve-types).
+  bool log_http = false, log_dns = false, log_tls = false;
   // Flush EVE after every packet that alerted, so a live sensor's alerts reach
   // the SIEM at once; offline scans leave it to stdio buffering.
   bool flush_alerts = false;
+  StreamScan stream_scan = StreamScan::kStreaming;
 };
 
 // Flags a signal handler may set; the scanner polls them between packets.
@@ -73,8 +86,12 @@ class Scanner {
   const flow::FlowCounters& flow_counters() const { return flows_.counters(); }
   const stream::StreamCounters& stream_counters() const { return tcp_.counters(); }
   const defrag::DefragCounters& defrag_counters() const { return defrag_.counters(); }
+  const app::AppCounters& app_counters() const { return app_.counters(); }
   // Bytes held by the flow table and the reassembler.
-  size_t flow_memory() const { return flows_.memory_in_use() + tcp_.memory_in_use(); }
+  size_t flow_memory() const {
+    return flows_.memory_in_use() + tcp_.memory_in_use() + scan_memory_.bytes +
+           (scan_states_[0].capacity() + scan_states_[1].capacity()) * sizeof(scan_states_[0][0]);
+  }
   const std::vector<uint64_t>& rule_hits() const { return detect_->rule_hits(); }
   uint64_t alerts() const { return alerts_; }
   bool checksum_validation_active() const { return verify_checksums_; }
@@ -91,6 +108,18 @@ class Scanner {
   // the other direction, or a flow's last data at its end.
   void InspectPseudo(flow::Flow& flow, const stream::StreamChunk& chunk, output::EvePacketSource source);
   void OnFlowEnd(flow::Flow& flow);
+  // The stream prefilter state of one direction of `flow` (null: block
+  // scans), and the chunk as detection's StreamData.
+  detect::StreamScanState* ScanStateFor(const flow::Flow& flow, bool to_server);
+  detect::StreamData StreamDataFor(const flow::Flow& flow, const stream::StreamChunk& chunk, bool covers_packet);
+  // A payload-less packet of `flow` in one direction, stamped with the flow's
+  // last packet time (Suricata's pseudo packets).
+  void MakePseudoPacket(const flow::Flow& f, bool to_server, capture::PacketView& pv, decode::Packet& p) const;
+  // Runs transaction rules on each update the app layer produced, with
+  // `packet` as the packet that caused them (null: a pseudo packet per
+  // update), and logs alerts and completed transactions.
+  void InspectTransactions(flow::Flow& flow, const decode::Packet* packet, const detect::FlowContext& fc,
+                           output::EvePacketSource source);
 
   std::shared_ptr<const detect::DetectEngine> engine_;
   ScannerOptions options_;
@@ -100,8 +129,14 @@ class Scanner {
   decode::Decoder decoder_;
   flow::FlowTable flows_;
   stream::TcpReassembler tcp_;
+  app::AppLayer app_;
+  app::TxView tx_view_;
   defrag::Defragmenter defrag_;
   std::unique_ptr<detect::DetectContext> detect_;
+  // Per direction (0: to server), by flow slot, as the reassembler keeps
+  // sessions; freed when the flow ends.
+  detect::StreamScanMemory scan_memory_;
+  std::vector<std::unique_ptr<detect::StreamScanState>> scan_states_[2];
   // The packet being processed: where its records say it came from.
   const capture::PacketView* view_ = nullptr;
   std::string_view source_name_;

@@ -315,6 +315,10 @@ class Harness {
     std::remove(path_.c_str());
     absl::Status s = eve_.Open(path_);
     EXPECT_TRUE(s.ok()) << s;
+    // The whole suite runs with either stream prefilter (same alerts).
+    if (const char* mode = std::getenv("KAGAMI_TEST_STREAM_SCAN"); mode && std::string_view(mode) == "block") {
+      options.stream_scan = StreamScan::kBlock;
+    }
     scanner_ = std::make_unique<Scanner>(engine_, options, &eve_, nullptr);
   }
   ~Harness() { std::remove(path_.c_str()); }

@@ -102,20 +102,36 @@ TEST(Content, StickyBuffers) {
            {"http.response_line", "http.response_line"}, {"http.stat_code", "http.stat_code"},
            {"http.stat_msg", "http.stat_msg"}, {"http.request_body", "http.request_body"},
            {"http.response_body", "http.response_body"}, {"http.server_body", "http.response_body"},
-           {"file.data", "http.response_body"}, {"file_data", "http.response_body"},
+           {"file.data", "file.data"}, {"file_data", "file.data"},
            {"http.content_type", "http.content_type"}, {"http.start", "http.start"},
            {"dns.query", "dns.query"}, {"dns_query", "dns.query"}, {"tls.sni", "tls.sni"}, {"tls_sni", "tls.sni"},
            {"tls.cert_subject", "tls.cert_subject"}, {"tls_cert_subject", "tls.cert_subject"},
            {"tls.cert_issuer", "tls.cert_issuer"}, {"tls_cert_issuer", "tls.cert_issuer"},
            {"tls.cert_serial", "tls.cert_serial"}, {"tls.cert_fingerprint", "tls.cert_fingerprint"},
-           {"tls.version", "tls.version"}, {"ja3.hash", "ja3.hash"}, {"ja3_hash", "ja3.hash"},
+           {"ja3.hash", "ja3.hash"}, {"ja3_hash", "ja3.hash"},
            {"ja3.string", "ja3.string"}, {"ja3_string", "ja3.string"}, {"ja3s.hash", "ja3s.hash"},
            {"ja3s.string", "ja3s.string"}, {"ja4.hash", "ja4.hash"}}) {
     Rule x = One(std::string("alert http any any -> any any (") + c.keyword + "; content:\"v\"; sid:1;)");
     EXPECT_EQ(x.steps.at(0).buffer, c.buffer) << c.keyword;
   }
-  // file_data outside HTTP rules keeps its own name.
+  // file.data is the body of the side inspected (request to_server,
+  // response to_client), in HTTP rules too.
   EXPECT_EQ(One("alert smtp any any -> any any (file_data; content:\"v\"; sid:1;)").steps[0].buffer, "file.data");
+}
+
+TEST(Content, TlsVersionIsAnExactMatchOnItsBuffer) {
+  for (const auto& [text, hex] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"1.2", "0303"}, {"1.3", "0304"}, {"1.0", "0301"}, {"3.0", "0300"}, {"0x0302", "0302"}}) {
+    Rule r = One(std::string("alert tls any any -> any any (tls.version:") + text + "; sid:1;)");
+    ASSERT_EQ(r.steps.size(), 1u) << text;
+    EXPECT_EQ(r.steps[0].buffer, "tls.version");
+    const auto& c = std::get<ContentOption>(r.steps[0].option);
+    EXPECT_EQ(c.bytes, hex);
+    EXPECT_TRUE(c.startswith && c.endswith);
+  }
+  RuleSet bad = ParseRules("alert tls any any -> any any (tls.version:2.7; sid:1;)", "<t>", LoadOptions{});
+  ASSERT_EQ(bad.error_count(), 1u);
+  EXPECT_NE(bad.diagnostics[0].message.find("tls.version: unknown version '2.7'"), std::string::npos);
 }
 
 TEST(Content, LegacyModifiers) {

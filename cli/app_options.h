@@ -1,0 +1,29 @@
+#pragma once
+// Command-line options for the application layer and EVE event types:
+// --eve-types, HTTP body limits and decompression depth, --no-app-layer.
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "engine/pipeline/scanner.h"
+
+namespace kagami::cli {
+
+struct AppArgs {
+  std::string eve_types = "alert";
+  std::string http_request_body_limit = "100kb";
+  std::string http_response_body_limit = "100kb";
+  uint32_t http_decompress_layers = 3;
+  bool no_app_layer = false;
+};
+
+void AddAppOptions(CLI::App& app, AppArgs& args);
+
+// Fills the scanner's app-layer settings and event types; false with
+// `error` set when a value is bad.
+bool ApplyAppArgs(const AppArgs& args, pipeline::ScannerOptions& options, std::string* error);
+
+// Adds the app-layer counter line to a summary.
+void AddAppCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary);
+
+}  // namespace kagami::cli
