@@ -237,6 +237,8 @@ bool RuleParser::OptPcre(const RawOption& o, std::string_view) {
       default:
         return Fail(o.value.offset + close + 1 + k, Cat("pcre: unknown flag '", std::string(1, f), "'"));
     }
+    // Q after file.data: the response body, which file.data already is.
+    if (flag_buffer == "http.response_body" && sticky_buffer_ == "file.data") flag_buffer = "file.data";
     if (!flag_buffer.empty()) {
       if (!buffer.empty() && buffer != flag_buffer) {
         return Fail(o.value.offset + close + 1 + k, "pcre: more than one buffer flag");
@@ -268,6 +270,26 @@ bool RuleParser::OptPcre(const RawOption& o, std::string_view) {
 bool RuleParser::OptStickyBuffer(const RawOption& o, std::string_view buffer) {
   if (!NoValue(o)) return false;
   sticky_buffer_ = std::string(buffer);
+  return true;
+}
+
+// dotprefix: the transform that puts a '.' before a name, so
+// content:".example.com"; endswith; matches example.com and its subdomains
+// but not notexample.com. Supported on the name buffers; the transformed
+// buffer is a buffer of its own ("dns.query.dotprefix"), filled by the app
+// layer, so it has its own prefilter like any other.
+bool RuleParser::OptDotprefix(const RawOption& o, std::string_view) {
+  if (!NoValue(o)) return false;
+  if (sticky_buffer_ != "dns.query" && sticky_buffer_ != "tls.sni" && sticky_buffer_ != "http.host") {
+    return Fail(o.keyword.offset, Cat("dotprefix: supported after dns.query, tls.sni or http.host, not ",
+                                      sticky_buffer_.empty() ? std::string("the packet payload") : sticky_buffer_));
+  }
+  for (const DetectStep& step : rule_->steps) {
+    if (step.buffer == sticky_buffer_) {
+      return Fail(o.keyword.offset, Cat("dotprefix: a transform must come before the buffer's first match"));
+    }
+  }
+  sticky_buffer_ += ".dotprefix";
   return true;
 }
 

@@ -181,6 +181,18 @@ void RuleParser::RegisterAll(std::map<std::string_view, Keyword, std::less<>>* t
       {"file_data", "file.data"},
       {"http.content_type", "http.content_type"},
       {"http.start", "http.start"},
+      {"http.referer", "http.referer"},
+      {"http.location", "http.location"},
+      {"http.server", "http.server"},
+      {"http.content_len", "http.content_len"},
+      {"http.accept", "http.accept"},
+      {"http.accept_enc", "http.accept_enc"},
+      {"http.accept_lang", "http.accept_lang"},
+      {"http.connection", "http.connection"},
+      {"http.protocol", "http.protocol"},
+      {"http.header_names", "http.header_names"},
+      {"http_content_type", "http.content_type"},
+      {"tls.certs", "tls.certs"},
       {"dns.query", "dns.query"},
       {"dns_query", "dns.query"},
       {"tls.sni", "tls.sni"},
@@ -205,6 +217,7 @@ void RuleParser::RegisterAll(std::map<std::string_view, Keyword, std::less<>>* t
   };
   for (const auto& [k, buf] : kSticky) add(k, &RuleParser::OptStickyBuffer, buf);
   add("tls.version", &RuleParser::OptTlsVersion);
+  add("dotprefix", &RuleParser::OptDotprefix);
   // Legacy content modifiers: move the preceding content into the buffer.
   static constexpr std::pair<std::string_view, std::string_view> kLegacy[] = {
       {"http_uri", "http.uri"},

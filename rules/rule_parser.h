@@ -82,6 +82,7 @@ class RuleParser {
   bool OptPcre(const RawOption& o, std::string_view);
   bool OptStickyBuffer(const RawOption& o, std::string_view buffer);
   bool OptTlsVersion(const RawOption& o, std::string_view);
+  bool OptDotprefix(const RawOption& o, std::string_view);
   bool OptLegacyBuffer(const RawOption& o, std::string_view buffer);
   bool DecodeContent(const Token& value, ContentOption* c);
   ContentOption* LastContent(const RawOption& o, DetectStep** step = nullptr);

@@ -292,8 +292,17 @@ void AppLayer::EndFlow(flow::Flow& flow) {
   }
 }
 
+const std::string& AppLayer::Dotted(size_t* used, std::string_view name) {
+  if (*used == dot_scratch_.size()) dot_scratch_.emplace_back();
+  std::string& s = dot_scratch_[(*used)++];
+  s.assign(1, '.');
+  s.append(name);
+  return s;
+}
+
 void AppLayer::FillView(const TxUpdate& u, TxView* v) {
   v->Reset(u.proto, u.to_server);
+  size_t dots = 0;
   if (u.http) {
     const http::Transaction& t = *u.http;
     // kHeaders means "reading the header block"; the block is complete once
@@ -311,11 +320,27 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
       v->Set(kBufHttpUriRaw, t.uri_raw);
       v->Set(kBufHttpRequestLine, t.request_line);
     }
+    auto header = [&](bool request, const char* name, BufferId id) {
+      const http::Header* h = request ? t.FindRequestHeader(name) : t.FindResponseHeader(name);
+      if (h) v->Set(id, h->value);
+      else v->SetAbsent(id);
+    };
     if (t.request_progress >= P::kBody) {
       set_or_absent(kBufHttpHost, t.host);
+      if (t.host.empty()) v->SetAbsent(kBufHttpHostDot);
+      else v->Set(kBufHttpHostDot, Dotted(&dots, t.host));
       set_or_absent(kBufHttpHostRaw, t.host_raw);
       if (t.FindRequestHeader("User-Agent")) v->Set(kBufHttpUserAgent, t.user_agent);
       else v->SetAbsent(kBufHttpUserAgent);
+      header(true, "Referer", kBufHttpReferer);
+      header(true, "Accept", kBufHttpAccept);
+      header(true, "Accept-Encoding", kBufHttpAcceptEnc);
+      header(true, "Accept-Language", kBufHttpAcceptLang);
+      header(true, "Connection", kBufHttpConnection);
+    }
+    if (t.response_progress >= P::kBody) {
+      header(false, "Location", kBufHttpLocation);
+      header(false, "Server", kBufHttpServer);
     }
     const bool request_body_final = t.request_progress == P::kComplete || t.request_body_truncated;
     if (request_body_final) set_or_absent(kBufHttpRequestBody, t.request_body);
@@ -337,6 +362,16 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
       start_scratch_.append("\r\n");
       start_scratch_.append(req ? t.request_headers_raw : t.response_headers_raw);
       v->Set(kBufHttpStart, start_scratch_);
+      header(req, "Content-Length", kBufHttpContentLen);
+      set_or_absent(kBufHttpProtocol, req ? t.protocol : t.response_protocol);
+      // Suricata's http.header_names: CRLF, each name followed by CRLF, CRLF.
+      names_scratch_.assign("\r\n");
+      for (const http::Header& h : req ? t.request_headers : t.response_headers) {
+        names_scratch_.append(h.name);
+        names_scratch_.append("\r\n");
+      }
+      names_scratch_.append("\r\n");
+      v->Set(kBufHttpHeaderNames, names_scratch_);
     }
     if (req ? request_body_final : response_body_final) {
       set_or_absent(kBufFileData, req ? t.request_body : t.response_body);
@@ -344,15 +379,26 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
   } else if (u.dns) {
     const dns::Message& m = *u.dns;
     if (!m.response) {
-      if (m.questions.empty()) v->SetAbsent(kBufDnsQuery);
-      for (const dns::Question& q : m.questions) v->Set(kBufDnsQuery, q.name);
+      if (m.questions.empty()) {
+        v->SetAbsent(kBufDnsQuery);
+        v->SetAbsent(kBufDnsQueryDot);
+      }
+      for (const dns::Question& q : m.questions) {
+        v->Set(kBufDnsQuery, q.name);
+        v->Set(kBufDnsQueryDot, Dotted(&dots, q.name));
+      }
     }
   } else if (u.tls) {
     const tls::Session& s = *u.tls;
     if (s.client_hello) {
       const tls::ClientHello& ch = *s.client_hello;
-      if (ch.sni.empty()) v->SetAbsent(kBufTlsSni);
-      else v->Set(kBufTlsSni, ch.sni);
+      if (ch.sni.empty()) {
+        v->SetAbsent(kBufTlsSni);
+        v->SetAbsent(kBufTlsSniDot);
+      } else {
+        v->Set(kBufTlsSni, ch.sni);
+        v->Set(kBufTlsSniDot, Dotted(&dots, ch.sni));
+      }
       v->Set(kBufJa3Hash, ch.ja3_hash);
       v->Set(kBufJa3String, ch.ja3_string);
       v->Set(kBufJa4Hash, ch.ja4);
@@ -366,10 +412,12 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
     }
     if (s.certificates_done || (!s.certificates.empty() && s.encrypted)) {
       if (s.certificates.empty()) {
-        for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint}) {
+        for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint,
+                             kBufTlsCerts}) {
           v->SetAbsent(id);
         }
       } else {
+        for (const tls::Certificate& cert : s.certificates) v->Set(kBufTlsCerts, cert.der);
         const tls::Certificate& c = s.certificates.front();
         v->Set(kBufTlsCertSubject, c.subject);
         v->Set(kBufTlsCertIssuer, c.issuer);
@@ -378,7 +426,8 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
       }
     } else if (s.encrypted || s.version == 0x0304) {
       // TLS 1.3 or a resumed session: no certificate will be seen.
-      for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint}) {
+      for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint,
+                           kBufTlsCerts}) {
         v->SetAbsent(id);
       }
     }

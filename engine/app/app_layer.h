@@ -107,6 +107,10 @@ class AppLayer {
   size_t dns_used_ = 0;
   std::string start_scratch_;  // http.start of the view being filled
   char tls_version_[4] = {};   // tls.version of the view being filled
+  std::vector<std::string> dot_scratch_;  // dotprefix-transformed names of the view
+  std::string names_scratch_;             // http.header_names of the view
+  // Stores "." + name in the next scratch slot and returns it.
+  const std::string& Dotted(size_t* used, std::string_view name);
   AppCounters counters_;
 };
 

@@ -37,6 +37,20 @@ const BufferInfo kBuffers[kNumBuffers] = {
     {"ja3s.string", P::kTls, kSideToClient},
     {"ja4.hash", P::kTls, kSideToServer},
     {"tls.version", P::kTls, kSideToClient},
+    {"http.referer", P::kHttp, kSideToServer},
+    {"http.location", P::kHttp, kSideToClient},
+    {"http.server", P::kHttp, kSideToClient},
+    {"http.content_len", P::kHttp, kSideEither},
+    {"http.accept", P::kHttp, kSideToServer},
+    {"http.accept_enc", P::kHttp, kSideToServer},
+    {"http.accept_lang", P::kHttp, kSideToServer},
+    {"http.connection", P::kHttp, kSideToServer},
+    {"http.protocol", P::kHttp, kSideEither},
+    {"http.header_names", P::kHttp, kSideEither},
+    {"tls.certs", P::kTls, kSideToClient},
+    {"dns.query.dotprefix", P::kDns, kSideToServer},
+    {"tls.sni.dotprefix", P::kTls, kSideToServer},
+    {"http.host.dotprefix", P::kHttp, kSideToServer},
 };
 
 }  // namespace

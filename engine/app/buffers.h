@@ -46,6 +46,20 @@ enum BufferId : uint8_t {
   kBufJa3sString,
   kBufJa4Hash,
   kBufTlsVersion,  // the negotiated version as four hex digits, "0303" (tls.version keyword)
+  kBufHttpReferer,
+  kBufHttpLocation,
+  kBufHttpServer,
+  kBufHttpContentLen,    // Content-Length of the side inspected
+  kBufHttpAccept,
+  kBufHttpAcceptEnc,
+  kBufHttpAcceptLang,
+  kBufHttpConnection,
+  kBufHttpProtocol,      // "HTTP/1.1" of the side inspected
+  kBufHttpHeaderNames,   // "\r\nName1\r\nName2\r\n\r\n" of the side inspected
+  kBufTlsCerts,          // each certificate of the chain (DER), one instance each
+  kBufDnsQueryDot,       // dns.query with the dotprefix transform: ".name"
+  kBufTlsSniDot,
+  kBufHttpHostDot,
   kNumBuffers
 };
 static_assert(kNumBuffers <= 64, "buffer masks are 64-bit");

@@ -149,6 +149,50 @@ alert udp any any -> any any (msg:"uri on udp"; http.uri; content:"x"; sid:3;))"
   EXPECT_EQ(h.SidsForTx(*to_client, view, s2), Sids{});
 }
 
+TEST_F(TxMatch, TlsVersionMatchesTheNegotiatedVersionExactly) {
+  Harness h(R"(alert tls any any -> any any (msg:"1.2"; tls.version:1.2; sid:1;)
+alert tls any any -> any any (msg:"1.3"; tls.version:1.3; sid:2;)
+alert tls any any -> any any (msg:"old"; tls.version:0x0300; sid:3;))");
+  ASSERT_TRUE(h.ok());
+  view.Reset(app::AppProto::kTls, false);
+  view.Set(app::kBufTlsVersion, "0303");
+  EXPECT_EQ(h.SidsForTx(*to_client, view, state), Sids{1});
+  // Before the ServerHello the version is not known: nothing yet.
+  app::TxInspectState s2;
+  view.Reset(app::AppProto::kTls, true);
+  view.Set(app::kBufTlsSni, "x.example");
+  EXPECT_EQ(h.SidsForTx(*to_server, view, s2), Sids{});
+}
+
+TEST_F(TxMatch, DotprefixMatchesTheDomainAndItsSubdomainsOnly) {
+  Harness h(R"(alert dns any any -> any any (msg:"d"; dns.query; dotprefix; content:".evil.example"; endswith; sid:1;))");
+  ASSERT_TRUE(h.ok());
+  auto dns = MakeUdp("10.0.0.1", 5353, "10.0.0.53", 53, "");
+  for (const auto& [name, fires] : std::initializer_list<std::pair<const char*, bool>>{
+           {".evil.example", true}, {".a.b.evil.example", true}, {".notevil.example", false},
+           {".evil.example.org", false}}) {
+    app::TxInspectState st;
+    view.Reset(app::AppProto::kDns, true);
+    view.Set(app::kBufDnsQuery, std::string_view(name).substr(1));
+    view.Set(app::kBufDnsQueryDot, name);
+    EXPECT_EQ(h.SidsForTx(*dns, view, st), fires ? Sids{1} : Sids{}) << name;
+  }
+}
+
+TEST_F(TxMatch, HeaderValueBuffers) {
+  Harness h(R"(alert http any any -> any any (msg:"ref"; http.referer; content:"evil"; sid:1;)
+alert http any any -> any any (msg:"srv"; http.server; content:"nginx"; sid:2;)
+alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X-Evil|0d 0a|"; sid:3;))");
+  ASSERT_TRUE(h.ok());
+  Request(view, "/");
+  view.Set(app::kBufHttpReferer, "http://evil.example/");
+  view.Set(app::kBufHttpHeaderNames, "\r\nHost\r\nX-Evil\r\n\r\n");
+  EXPECT_EQ(h.SidsForTx(*to_server, view, state), (Sids{1, 3}));
+  Response(view, "/", "200", "Server: nginx\r\n");
+  view.Set(app::kBufHttpServer, "nginx");
+  EXPECT_EQ(h.SidsForTx(*to_client, view, state), Sids{2});
+}
+
 TEST_F(TxMatch, ContradictingProtocolsAreRejected) {
   rules::RuleSet set = rules::ParseRules(R"(alert dns any any -> any any (msg:"x"; http.uri; content:"a"; sid:1;))",
                                          "<test>", rules::LoadOptions{});

@@ -439,6 +439,17 @@ TEST(AppLayerDns, UdpOddPortWithCleanQueryIsParsed) {
   EXPECT_EQ(h.scanner().app_counters().dns_messages, 2u);
 }
 
+TEST(AppLayerDns, DotprefixRulesSeeTheDottedName) {
+  // ET's domain rules: dns.query; dotprefix; content:".evil.example"; endswith.
+  Harness h("alert dns any any -> any any (msg:\"dot\"; dns.query; dotprefix; content:\".evil.example\"; "
+            "endswith; sid:21;)\n");
+  h.Feed(Udp(true, 53010, 53, DnsQuery(0x1001, "evil.example")));
+  h.Feed(Udp(true, 53010, 53, DnsQuery(0x1002, "a.b.evil.example")));
+  h.Feed(Udp(true, 53010, 53, DnsQuery(0x1003, "notevil.example")));
+  h.Finish();
+  EXPECT_EQ(h.hits(21), 2u);
+}
+
 TEST(AppLayerDns, UdpOddPortWithOddShapeIsNotDns) {
   // Off the DNS ports only a clean shape is taken for DNS (AppLayer::OnUdp).
   Harness h(kDnsRule);

@@ -119,6 +119,20 @@ TEST(Content, StickyBuffers) {
   EXPECT_EQ(One("alert smtp any any -> any any (file_data; content:\"v\"; sid:1;)").steps[0].buffer, "file.data");
 }
 
+TEST(Content, DotprefixSelectsTheTransformedBuffer) {
+  Rule r = One("alert dns any any -> any any (dns.query; dotprefix; content:\".a.example\"; endswith; sid:1;)");
+  ASSERT_EQ(r.steps.size(), 1u);
+  EXPECT_EQ(r.steps[0].buffer, "dns.query.dotprefix");
+  EXPECT_EQ(One("alert tls any any -> any any (tls.sni; dotprefix; content:\".x\"; sid:1;)").steps[0].buffer,
+            "tls.sni.dotprefix");
+  for (const char* bad : {"alert tcp any any -> any any (dotprefix; content:\"x\"; sid:1;)",
+                          "alert http any any -> any any (http.uri; dotprefix; content:\"x\"; sid:1;)",
+                          "alert dns any any -> any any (dns.query; content:\"a\"; dotprefix; content:\"x\"; sid:1;)"}) {
+    RuleSet set = ParseRules(bad, "<t>", LoadOptions{});
+    EXPECT_EQ(set.error_count(), 1u) << bad;
+  }
+}
+
 TEST(Content, TlsVersionIsAnExactMatchOnItsBuffer) {
   for (const auto& [text, hex] : std::initializer_list<std::pair<const char*, const char*>>{
            {"1.2", "0303"}, {"1.3", "0304"}, {"1.0", "0301"}, {"3.0", "0300"}, {"0x0302", "0302"}}) {
