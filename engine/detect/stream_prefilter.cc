@@ -115,7 +115,7 @@ bool StreamPrefilter::Scan(const PrefilterDatabase& db, uint64_t engine_generati
       const uint32_t id = st.hits_[i].id;
       stamp_[id] = offered_[id] = generation_;
       slot_[id] = i;
-      (void)0;
+      offer(id, ctx);
     }
   }
   st.scanned_to_ = sd.stream_offset + sd.len;
