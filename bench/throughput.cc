@@ -1,6 +1,6 @@
 // throughput: end-to-end scan speed over real captures.
 //
-//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] PCAP_OR_DIR...
+//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] PCAP_OR_DIR...
 //
 // Loads the rules (none: an empty engine), reads every capture into the page
 // cache once, then times N passes of decode + detect (+ EVE to PATH, default
@@ -29,7 +29,7 @@ double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] PCAP_OR_DIR...\n");
+  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] PCAP_OR_DIR...\n");
   return 2;
 }
 
@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
       options.stream_scan = mode == "block" ? pipeline::StreamScan::kBlock : pipeline::StreamScan::kStreaming;
     } else if (a == "--midstream") {
       options.stream.midstream = true;
+    } else if (a == "--no-app-layer") {
+      options.app.enabled = false;
     } else if (a == "--eve" && i + 1 < argc) {
       eve_path = argv[++i];
     } else if (a.rfind("--", 0) == 0) {

@@ -53,6 +53,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     engine->rules_.push_back(rule);
     if (result->waiting_for_app_layer) ++stats.rules_waiting_for_app_layer;
     else if (result->rule.tx_rule) ++stats.tx_rules;
+    if (!result->waiting_for_app_layer) stats.app_buffers_used |= result->rule.tx_buffers;
     if (rule.steps.empty()) ++stats.header_only_rules;
     engine->max_vars_ = std::max(engine->max_vars_, result->rule.var_count);
     fast_patterns.push_back(result->rule.never_matches ? std::nullopt : std::move(result->fast_pattern));

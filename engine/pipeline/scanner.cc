@@ -17,6 +17,15 @@ constexpr int64_t kDefragExpiryIntervalNs = 1'000'000'000;
 // Pseudo packets point their transport header here: has_tcp() needs one.
 const uint8_t kNoHeader[20] = {};
 
+// Bodies are kept (and decompressed) only when a rule inspects one.
+app::AppLayerOptions AppOptionsFor(const ScannerOptions& o, const detect::DetectEngine* engine) {
+  app::AppLayerOptions a = o.app;
+  constexpr uint64_t kBodies = (uint64_t{1} << app::kBufHttpRequestBody) | (uint64_t{1} << app::kBufHttpResponseBody) |
+                               (uint64_t{1} << app::kBufFileData);
+  if (engine && (engine->stats().app_buffers_used & kBodies) == 0) a.http.keep_bodies = false;
+  return a;
+}
+
 decode::DecoderOptions DecoderOptionsFor(const ScannerOptions& o) {
   decode::DecoderOptions d = o.decoder;
   d.verify_checksums = o.checksums == ChecksumMode::kVerify;
@@ -34,7 +43,7 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
       decoder_(DecoderOptionsFor(options)),
       flows_(options.flow),
       tcp_(options.stream, &flows_),
-      app_(options.app),
+      app_(AppOptionsFor(options, engine_.get())),
       defrag_(options.defrag),
       detect_(detect::DetectContext::Create(engine_)),
       verify_checksums_(options.checksums == ChecksumMode::kVerify) {

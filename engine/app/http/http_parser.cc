@@ -1000,6 +1000,10 @@ size_t HttpParser::FeedBody(Side& s, Transaction* tx, bool request, const uint8_
 
 void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t* data, size_t len) {
   if (len == 0 || !tx) return;
+  if (!options_.keep_bodies) {
+    (request ? tx->request_body_bytes : tx->response_body_bytes) += len;
+    return;
+  }
   const uint64_t limit = request ? options_.request_body_limit : options_.response_body_limit;
   BodySink sink(*tx, request, limit, s.decoded_cap);
   if (s.decoder.layers() == 0) {
@@ -1014,7 +1018,7 @@ void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t*
 
 void HttpParser::FinishSide(Side& s, Transaction* tx, bool request) {
   if (tx) {
-    if (s.decoder.layers() > 0) {
+    if (s.decoder.layers() > 0 && options_.keep_bodies) {
       const uint64_t limit = request ? options_.request_body_limit : options_.response_body_limit;
       BodySink sink(*tx, request, limit, s.decoded_cap);
       s.decoder.Finish(sink);

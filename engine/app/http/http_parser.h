@@ -69,6 +69,9 @@ struct HttpOptions {
   // Decoded bytes produced per body when its limit is 0 (unlimited): the
   // decompression-bomb cap. With a limit, decoding stops at the limit.
   uint64_t max_decompressed_bytes = 64ull << 20;
+  // Keep (and decompress) bodies. The app layer turns it off when no rule
+  // inspects a body: framing is still followed, bytes still counted.
+  bool keep_bodies = true;
 };
 
 struct Header {

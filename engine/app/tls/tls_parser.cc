@@ -262,8 +262,11 @@ void TlsParser::HandshakeMessage(Side& s) {
           AddAnomaly(Anomaly::kTooManyCertificates, s.hs_start);
           break;
         }
+        const bool leaf = session_.certificates.empty();
         Certificate& c = session_.certificates.emplace_back();
-        if (!DecodeCertificate(der.cur(), der.left(), c)) {
+        if (!leaf && !options_.decode_chain) {
+          c.der.assign(reinterpret_cast<const char*>(der.cur()), der.left());
+        } else if (!DecodeCertificate(der.cur(), der.left(), c)) {
           AddAnomaly(Anomaly::kInvalidCertificate, s.hs_start);
         }
       }

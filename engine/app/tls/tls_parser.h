@@ -30,6 +30,10 @@ struct TlsOptions {
   uint32_t max_handshake_message = 256 * 1024;  // bytes buffered for one message
   uint32_t max_certificates = 16;               // certificates parsed per chain
   uint32_t max_anomalies = 64;                  // anomalies kept per session
+  // Decode every certificate of the server's chain. Off by default: rules
+  // and EVE use the leaf, so the others keep only their DER (tls.certs);
+  // decoding names costs more than the rest of the handshake.
+  bool decode_chain = false;
 };
 
 // Malformed or unexpected input. Each is recorded with the stream offset (in

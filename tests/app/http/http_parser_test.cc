@@ -291,6 +291,24 @@ TEST(HttpParser, ChunkedWithExtensionsTrailersAndContentLengthConflict) {
   EXPECT_EQ(txs[1].response_body, "hi");
 }
 
+TEST(HttpParser, BodiesNotKeptStillFollowTheFraming) {
+  // keep_bodies off (no rule inspects bodies): chunked framing and the next
+  // response are still found, bytes counted, nothing stored.
+  HttpOptions opts;
+  opts.keep_bodies = false;
+  auto txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n"},
+                    {kRes, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+                           "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nhi"}},
+                   opts, false);
+  ASSERT_EQ(txs.size(), 2u);
+  EXPECT_EQ(txs[0].response_body, "");
+  EXPECT_EQ(txs[0].response_body_bytes, 11u);
+  EXPECT_EQ(txs[0].response_progress, Progress::kComplete);
+  EXPECT_EQ(txs[1].status, 404);
+  EXPECT_EQ(txs[1].response_body_bytes, 2u);
+}
+
 TEST(HttpParser, InvalidChunkSizeFallsBackToBodyUntilClose) {
   auto txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
                     {kRes, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz not chunked\r\nmore"}});

@@ -82,9 +82,22 @@ Session RunSplit(const Conversation& c, std::mt19937& rng, size_t max_piece,
   return p.session();
 }
 
-TEST(TlsParser, Tls12HandshakeWithChain) {
+TEST(TlsParser, ChainCertificatesKeepOnlyTheirDerByDefault) {
   Bytes leaf;
   Session s = RunWhole(Tls12Handshake(&leaf));
+  ASSERT_EQ(s.certificates.size(), 2u);
+  EXPECT_TRUE(s.certificates[0].decoded);
+  EXPECT_FALSE(s.certificates[0].subject.empty());
+  EXPECT_FALSE(s.certificates[1].decoded);
+  EXPECT_TRUE(s.certificates[1].subject.empty());
+  EXPECT_FALSE(s.certificates[1].der.empty());
+}
+
+TEST(TlsParser, Tls12HandshakeWithChain) {
+  Bytes leaf;
+  TlsOptions chain;
+  chain.decode_chain = true;
+  Session s = RunWhole(Tls12Handshake(&leaf), chain);
   ASSERT_TRUE(s.client_hello);
   EXPECT_EQ(s.client_hello->sni, "www.example.com");
   EXPECT_EQ(s.client_hello->cipher_suites, (std::vector<uint16_t>{0xc02f, 0xc030, 0x009c}));
@@ -304,6 +317,7 @@ TEST(TlsParser, CertificateProblems) {
   Append(flight, Handshake(11, CertificateBody({good, junk, good, good})));
   TlsOptions opt;
   opt.max_certificates = 3;
+  opt.decode_chain = true;
   Session s = RunWhole({{{Direction::kToClient, Record(22, flight)}}}, opt);
   ASSERT_EQ(s.certificates.size(), 3u);
   EXPECT_EQ(s.certificates[0].subject, "CN=ok.example");
