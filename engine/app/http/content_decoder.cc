@@ -12,6 +12,10 @@ constexpr size_t kOutChunk = 16 * 1024;
 // Input a layer keeps while it has produced nothing, so it can hand it on
 // unchanged if the data turns out not to be compressed.
 constexpr size_t kMaxHeld = 64 * 1024;
+// A raw deflate stream is only a guess (no header says so): plain text often
+// "inflates" into a few bytes of garbage before zlib notices. Its output is
+// held until this much input decoded cleanly, or the stream ended.
+constexpr size_t kProveBytes = 256;
 
 enum GzipFlag : uint8_t { kFhcrc = 0x02, kFextra = 0x04, kFname = 0x08, kFcomment = 0x10 };
 
@@ -29,6 +33,9 @@ struct ContentDecoder::Layer {
   uint32_t gz_skip = 0;
   bool produced = false;
   bool held_overflow = false;
+  bool guessed = false;    // raw deflate chosen without a header
+  bool proven = false;     // the guess decoded kProveBytes cleanly or ended
+  std::string unproven;    // output of a guess not yet proven
   std::string held;
   z_stream zs{};
   bool zs_init = false;
@@ -154,6 +161,7 @@ bool ContentDecoder::Consume(size_t index, const uint8_t* data, size_t len, Cont
           ok = l.StartInflate(15);
         } else {
           ok = l.StartInflate(-15);
+          l.guessed = true;
         }
         if (!ok) return Fail(index, head, 2, sink);
         if (!Inflate(index, head, 2, sink)) return false;
@@ -220,12 +228,19 @@ bool ContentDecoder::Inflate(size_t index, const uint8_t* data, size_t len, Cont
     l.zs.avail_out = kOutChunk;
     const int rc = inflate(&l.zs, Z_NO_FLUSH);
     const size_t produced = kOutChunk - l.zs.avail_out;
+    const bool on_probation = l.guessed && !l.proven;
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-      // Output already made before the error is good; keep it.
+      // Output already made before the error is good; keep it. A guess that
+      // fails on probation was never compressed: its output is dropped and
+      // Fail hands on the input it held.
+      if (on_probation) l.unproven.clear();
       if (produced && l.produced && !Emit(index, l.out.get(), produced, sink)) return false;
       return Fail(index, l.zs.next_in, l.zs.avail_in, sink);
     }
-    if (produced) {
+    if (on_probation) {
+      l.unproven.append(reinterpret_cast<const char*>(l.out.get()), produced);
+      if ((l.zs.total_in >= kProveBytes || rc == Z_STREAM_END) && !Prove(index, sink)) return false;
+    } else if (produced) {
       if (!l.produced) {
         l.produced = true;
         l.held.clear();
@@ -241,6 +256,17 @@ bool ContentDecoder::Inflate(size_t index, const uint8_t* data, size_t len, Cont
     if (l.zs.avail_in == 0 && l.zs.avail_out != 0) return true;
     if (rc == Z_BUF_ERROR && produced == 0) return true;
   }
+}
+
+bool ContentDecoder::Prove(size_t index, ContentSink& sink) {
+  Layer& l = *layers_[index];
+  l.proven = true;
+  l.produced = true;
+  l.held.clear();
+  l.held.shrink_to_fit();
+  std::string out;
+  out.swap(l.unproven);
+  return Emit(index, reinterpret_cast<const uint8_t*>(out.data()), out.size(), sink);
 }
 
 bool ContentDecoder::Fail(size_t index, const uint8_t* rest, size_t len, ContentSink& sink) {

@@ -59,6 +59,8 @@ class ContentDecoder {
   bool Consume(size_t index, const uint8_t* data, size_t len, ContentSink& sink);
   bool Inflate(size_t index, const uint8_t* data, size_t len, ContentSink& sink);
   bool Fail(size_t index, const uint8_t* rest, size_t len, ContentSink& sink);
+  // Ends a raw-deflate guess's probation: its held output goes on.
+  bool Prove(size_t index, ContentSink& sink);
 
   std::vector<std::unique_ptr<Layer>> layers_;
   bool broken_ = false;

@@ -291,6 +291,19 @@ TEST(HttpParser, ChunkedWithExtensionsTrailersAndContentLengthConflict) {
   EXPECT_EQ(txs[1].response_body, "hi");
 }
 
+TEST(HttpParser, PlainTextLabelledGzipPassesThroughUnchanged) {
+  // Plain JSON "inflates" as raw deflate into garbage for a few dozen bytes
+  // before zlib notices; the guess must not leak that garbage.
+  const std::string json =
+      "{\"sdk_version\":11026,\"app_package\":\"com.x.y\",\"app_version\":\"1.7.4\",\"device_id\":\"3506729\"}";
+  auto txs = Parse({{kReq, "POST /i HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                               std::to_string(json.size()) + "\r\n\r\n" + json},
+                    {kRes, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"}});
+  ASSERT_EQ(txs.size(), 1u);
+  EXPECT_EQ(txs[0].request_body, json);
+  EXPECT_TRUE(HasAnomaly(txs[0], Anomaly::kDecompressionFailed));
+}
+
 TEST(HttpParser, BodiesNotKeptStillFollowTheFraming) {
   // keep_bodies off (no rule inspects bodies): chunked framing and the next
   // response are still found, bytes counted, nothing stored.
