@@ -2,8 +2,8 @@
 // detection does today (lookback + new bytes per chunk).
 //
 // Setup runs the bench captures (../shared/bench/pcaps, or $KAGAMI_BENCH_PCAPS)
-// once per lookback through decode + defrag + flow + TCP reassembly, the way
-// the Scanner does, and records every chunk detection would see (its bytes,
+// once per lookback through a Scanner with no rules and records, through its
+// stream observer, every chunk detection would see (its bytes,
 // new_from, gap flag and flow direction) plus each direction's end. The fast
 // patterns are the engine's own (CompileRule on et-common.rules, TCP class,
 // or $KAGAMI_ET_RULES), compiled as one literal database per mode.
@@ -45,12 +45,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "capture/packet_source.h"
-#include "engine/decode/decoder.h"
-#include "engine/defrag/defragmenter.h"
 #include "engine/detect/compiled_rule.h"
+#include "engine/detect/detect_engine.h"
 #include "engine/detect/rule_compiler.h"
-#include "engine/flow/flow_table.h"
-#include "engine/stream/tcp_reassembler.h"
+#include "engine/pipeline/scanner.h"
 #include "rules/rule_loader.h"
 
 namespace kagami {
@@ -93,88 +91,12 @@ struct Recording {
   uint64_t new_bytes = 0, scanned_bytes = 0, packets = 0;
 };
 
-// The Scanner's packet path up to the reassembler (decode, defrag, tunnels,
-// flow, port reuse, flow-end flush), with detection replaced by recording.
-class Recorder {
+// Records the chunks the real Scanner delivers (no rules, no app layer).
+class Recorder final : public pipeline::Scanner::StreamObserver {
  public:
-  Recorder(uint32_t lookback, Recording* out) : decoder_(DecoderOpts()), flows_(flow::FlowOptions{}),
-                                                tcp_(StreamOpts(lookback), &flows_), out_(out) {
-    out_->lookback = lookback;
-    datagram_.reserve(65536);
-    flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd) { OnFlowEnd(f); });
-  }
+  explicit Recorder(Recording* out) : out_(out) {}
 
-  void Process(const capture::PacketView& view) {
-    decode::Packet packet;
-    if (decoder_.Decode(view, packet) != decode::DecodeResult::kOk || packet.ip_version == 0) return;
-    ++out_->packets;
-    Handle(packet);
-  }
-  void Finish() { flows_.EndAll(); }
-
- private:
-  static decode::DecoderOptions DecoderOpts() {
-    decode::DecoderOptions d;
-    d.verify_checksums = false;  // bench/throughput scans with checksums ignored
-    return d;
-  }
-  static stream::StreamOptions StreamOpts(uint32_t lookback) {
-    stream::StreamOptions s;
-    s.lookback = lookback;
-    return s;
-  }
-
-  void Handle(decode::Packet& packet) {
-    if (packet.is_fragment) {
-      HandleFragment(packet);
-      return;
-    }
-    const int64_t ts = packet.view ? packet.view->ts_ns : 0;
-    flow::FlowLookup lookup = flows_.Process(packet, ts);
-    if (lookup.flow && packet.has_tcp() && tcp_.IsNewSession(*lookup.flow, packet)) {
-      flows_.EndFlow(*lookup.flow, flow::FlowEnd::kReused);
-      lookup = flows_.Process(packet, ts);
-    }
-    if (lookup.flow && packet.has_tcp()) {
-      const stream::StreamUpdate& u = tcp_.Process(*lookup.flow, packet, lookup.to_server);
-      if (u.own.has_new()) Add(*lookup.flow, u.own);
-      if (u.other.has_new()) Add(*lookup.flow, u.other);
-    }
-    decode::Packet inner;
-    if (decoder_.DecodeTunnel(packet, inner) == decode::DecodeResult::kOk && inner.ip_version != 0) Handle(inner);
-  }
-
-  void HandleFragment(decode::Packet& packet) {
-    const int64_t ts = packet.view ? packet.view->ts_ns : 0;
-    if (ts >= next_expiry_) {
-      defrag_.Expire(ts);
-      next_expiry_ = ts + 1'000'000'000;
-    }
-    if (in_datagram_) return;
-    std::span<const uint8_t> datagram = defrag_.Add(packet, ts);
-    if (datagram.empty()) return;
-    datagram_.assign(datagram.begin(), datagram.end());
-    capture::PacketView dv = *packet.view;
-    dv.linktype = capture::kLinkRaw;
-    dv.data = datagram_.data();
-    dv.caplen = dv.wirelen = static_cast<uint32_t>(datagram_.size());
-    decode::Packet whole;
-    if (decoder_.Decode(dv, whole) != decode::DecodeResult::kOk || whole.ip_version == 0) return;
-    whole.view = packet.view;
-    whole.vlan_count = packet.vlan_count;
-    whole.vlan_id = packet.vlan_id;
-    whole.tunnel_depth = packet.tunnel_depth;
-    whole.tunnel_type = packet.tunnel_type;
-    whole.tunnel_id = packet.tunnel_id;
-    whole.outer = packet.outer;
-    in_datagram_ = true;
-    Handle(whole);
-    in_datagram_ = false;
-  }
-
-  static uint64_t DirKey(const flow::Flow& f, bool to_server) { return f.id * 2 + (to_server ? 0 : 1); }
-
-  void Add(const flow::Flow& f, const stream::StreamChunk& c) {
+  void OnChunk(const flow::Flow& f, const stream::StreamChunk& c) override {
     auto [it, inserted] = open_.try_emplace(DirKey(f, c.to_server), out_->directions);
     if (inserted) {
       ++out_->directions;
@@ -194,11 +116,7 @@ class Recorder {
     out_->scanned_bytes += c.len;
   }
 
-  void OnFlowEnd(flow::Flow& f) {
-    if (f.key.proto != 6) return;
-    for (const stream::StreamChunk& c : tcp_.Finish(f)) {
-      if (c.has_new()) Add(f, c);
-    }
+  void OnFlowEnd(const flow::Flow& f) override {
     for (bool to_server : {true, false}) {
       auto it = open_.find(DirKey(f, to_server));
       if (it == open_.end()) continue;
@@ -207,22 +125,28 @@ class Recorder {
     }
   }
 
-  decode::Decoder decoder_;
-  flow::FlowTable flows_;
-  stream::TcpReassembler tcp_;
-  defrag::Defragmenter defrag_;
+ private:
+  static uint64_t DirKey(const flow::Flow& f, bool to_server) { return f.id * 2 + (to_server ? 0 : 1); }
+
   Recording* out_;
   absl::flat_hash_map<uint64_t, uint32_t> open_;  // live flow direction -> dense id
-  std::vector<uint8_t> datagram_;
-  int64_t next_expiry_ = INT64_MIN;
-  bool in_datagram_ = false;
 };
 
 std::unique_ptr<Recording> Record(uint32_t lookback) {
   auto rec = std::make_unique<Recording>();
+  rec->lookback = lookback;
   auto files = capture::ExpandInputs({PcapDir()});
-  if (!files.ok()) return nullptr;
-  Recorder recorder(lookback, rec.get());
+  auto engine = detect::DetectEngine::Compile(rules::RuleSet{}, {}, nullptr);
+  if (!files.ok() || !engine.ok()) return nullptr;
+  // bench/throughput's setup: checksums ignored; detection and the app
+  // layer have nothing to do here.
+  pipeline::ScannerOptions options;
+  options.checksums = pipeline::ChecksumMode::kIgnore;
+  options.stream.lookback = lookback;
+  options.app.enabled = false;
+  pipeline::Scanner scanner(*engine, options, nullptr, nullptr);
+  Recorder recorder(rec.get());
+  scanner.set_stream_observer(&recorder);
   capture::PacketView view;
   for (const std::string& path : *files) {
     auto source = capture::OpenCaptureFile(path);
@@ -230,10 +154,11 @@ std::unique_ptr<Recording> Record(uint32_t lookback) {
     for (;;) {
       absl::StatusOr<bool> more = (*source)->Next(view);
       if (!more.ok() || !*more) break;
-      recorder.Process(view);
+      ++rec->packets;
+      scanner.ProcessPacket(view, path);
     }
   }
-  recorder.Finish();
+  scanner.Finish();
   rec->bytes.shrink_to_fit();
   return rec;
 }

@@ -390,6 +390,12 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
     }
   } else if (u.tls) {
     const tls::Session& s = *u.tls;
+    auto no_certificate = [v] {
+      for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint,
+                          kBufTlsCerts}) {
+        v->SetAbsent(id);
+      }
+    };
     if (s.client_hello) {
       const tls::ClientHello& ch = *s.client_hello;
       if (ch.sni.empty()) {
@@ -412,10 +418,7 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
     }
     if (s.certificates_done || (!s.certificates.empty() && s.encrypted)) {
       if (s.certificates.empty()) {
-        for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint,
-                             kBufTlsCerts}) {
-          v->SetAbsent(id);
-        }
+        no_certificate();
       } else {
         for (const tls::Certificate& cert : s.certificates) v->Set(kBufTlsCerts, cert.der);
         const tls::Certificate& c = s.certificates.front();
@@ -426,10 +429,7 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
       }
     } else if (s.encrypted || s.version == 0x0304) {
       // TLS 1.3 or a resumed session: no certificate will be seen.
-      for (BufferId id : {kBufTlsCertSubject, kBufTlsCertIssuer, kBufTlsCertSerial, kBufTlsCertFingerprint,
-                           kBufTlsCerts}) {
-        v->SetAbsent(id);
-      }
+      no_certificate();
     }
   }
 }

@@ -62,22 +62,32 @@ void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
   }
 }
 
-void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
-                            output::EvePacketSource source) {
-  detect_->Inspect(packet, fc, alerts_buffer_);
-  if (alerts_buffer_.empty()) return;
+output::EveContext Scanner::ContextFor(const decode::Packet& packet, const flow::Flow* flow,
+                                      output::EvePacketSource source) const {
   output::EveContext ctx;
   ctx.pcap_filename = view_ && view_->offset ? source_name_ : std::string_view();
   ctx.pcap_cnt = packet.view == view_ && view_ ? view_->index : 0;
   ctx.flow_id = flow ? flow->id : 0;
   ctx.pkt_src = source;
-  if (fc.app_proto != app::AppProto::kUnknown) ctx.app_proto = app::AppProtoName(fc.app_proto);
+  return ctx;
+}
+
+void Scanner::LogAlerts(const decode::Packet& packet, const output::EveContext& ctx) {
   for (const detect::Alert& alert : alerts_buffer_) {
     ++alerts_;
     if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
     if (summary_) summary_->AddAlert(*alert.rule);
   }
-  if (options_.flush_alerts && eve_) eve_->Flush();
+  if (!alerts_buffer_.empty() && options_.flush_alerts && eve_) eve_->Flush();
+}
+
+void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
+                            output::EvePacketSource source) {
+  detect_->Inspect(packet, fc, alerts_buffer_);
+  if (alerts_buffer_.empty()) return;
+  output::EveContext ctx = ContextFor(packet, flow, source);
+  if (fc.app_proto != app::AppProto::kUnknown) ctx.app_proto = app::AppProtoName(fc.app_proto);
+  LogAlerts(packet, ctx);
 }
 
 void Scanner::MakePseudoPacket(const flow::Flow& f, bool to_server, capture::PacketView& pv,
@@ -135,23 +145,14 @@ void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, c
     }
     app_.FillView(u, &tx_view_);
     detect_->InspectTx(*p, tx_fc, tx_view_, *u.state, alerts_buffer_);
-    output::EveContext ctx;
-    ctx.pcap_filename = view_ && view_->offset ? source_name_ : std::string_view();
-    ctx.pcap_cnt = p->view == view_ && view_ ? view_->index : 0;
-    ctx.flow_id = f.id;
-    ctx.pkt_src = source;
+    output::EveContext ctx = ContextFor(*p, &f, source);
     ctx.app_proto = app::AppProtoName(u.proto);
     ctx.tx = &u;
-    for (const detect::Alert& alert : alerts_buffer_) {
-      ++alerts_;
-      if (eve_) eve_->WriteAlert(*p, *alert.rule, ctx);
-      if (summary_) summary_->AddAlert(*alert.rule);
-    }
+    LogAlerts(*p, ctx);
     const bool log = (u.proto == app::AppProto::kHttp && options_.log_http) ||
                      (u.proto == app::AppProto::kDns && options_.log_dns) ||
                      (u.proto == app::AppProto::kTls && options_.log_tls);
     if (u.completed && log && eve_) eve_->WriteTransaction(*p, u, ctx);
-    if (!alerts_buffer_.empty() && options_.flush_alerts && eve_) eve_->Flush();
   }
 }
 
@@ -160,11 +161,13 @@ void Scanner::OnFlowEnd(flow::Flow& f) {
     // Finish releases the session; its chunks live until the next call into
     // the reassembler, which nothing here makes.
     for (const stream::StreamChunk& chunk : tcp_.Finish(f)) {
+      if (observer_ && chunk.has_new()) observer_->OnChunk(f, chunk);
       app_.OnTcpData(f, chunk.to_server, chunk.data + chunk.new_from, chunk.len - chunk.new_from, chunk.after_gap);
       InspectPseudo(f, chunk, output::EvePacketSource::kStreamFlowTimeout);
       InspectTransactions(f, nullptr, detect::FlowContext{}, output::EvePacketSource::kStreamFlowTimeout);
     }
   }
+  if (observer_) observer_->OnFlowEnd(f);
   // Bodies read until close end here.
   app_.OnFlowEnd(f);
   InspectTransactions(f, nullptr, detect::FlowContext{}, output::EvePacketSource::kStreamFlowTimeout);
@@ -247,6 +250,7 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
   bool app_updates = false;
   if (lookup.flow && update && update->own.has_new()) {
     const stream::StreamChunk& c = update->own;
+    if (observer_) observer_->OnChunk(*lookup.flow, c);
     app_.OnTcpData(*lookup.flow, c.to_server, c.data + c.new_from, c.len - c.new_from, c.after_gap);
     app_updates = true;
   } else if (lookup.flow && packet.has_udp() && packet.payload_len > 0) {
@@ -258,6 +262,7 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
   if (app_updates) InspectTransactions(*lookup.flow, &packet, fc, source);
   if (update && update->other.has_new()) {
     const stream::StreamChunk& c = update->other;
+    if (observer_) observer_->OnChunk(*lookup.flow, c);
     app_.OnTcpData(*lookup.flow, c.to_server, c.data + c.new_from, c.len - c.new_from, c.after_gap);
     InspectPseudo(*lookup.flow, update->other, output::EvePacketSource::kStreamDetectLog);
     InspectTransactions(*lookup.flow, nullptr, fc, output::EvePacketSource::kStreamDetectLog);

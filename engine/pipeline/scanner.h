@@ -74,6 +74,17 @@ class Scanner {
   // A terminal progress line redrawn as packets go by (optional).
   void set_progress(output::ProgressLine* progress) { progress_ = progress; }
 
+  // Sees every stream chunk that brought new data and every flow end, in
+  // packet order (benchmarks record the stream this way). Optional; the
+  // scanner does not own it.
+  class StreamObserver {
+   public:
+    virtual ~StreamObserver() = default;
+    virtual void OnChunk(const flow::Flow& flow, const stream::StreamChunk& chunk) = 0;
+    virtual void OnFlowEnd(const flow::Flow& flow) = 0;
+  };
+  void set_stream_observer(StreamObserver* observer) { observer_ = observer; }
+
   // Processes one packet (exposed for benchmarks and tests).
   void ProcessPacket(const capture::PacketView& view, std::string_view source_name);
 
@@ -104,6 +115,11 @@ class Scanner {
   void HandleFragment(decode::Packet& packet);
   void InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
                      output::EvePacketSource source);
+  // Where a record about `packet` comes from (file, packet number, flow).
+  output::EveContext ContextFor(const decode::Packet& packet, const flow::Flow* flow,
+                                output::EvePacketSource source) const;
+  // Writes and counts the alerts in alerts_buffer_.
+  void LogAlerts(const decode::Packet& packet, const output::EveContext& ctx);
   // Inspects stream data with no packet of its own: data a gap released in
   // the other direction, or a flow's last data at its end.
   void InspectPseudo(flow::Flow& flow, const stream::StreamChunk& chunk, output::EvePacketSource source);
@@ -126,6 +142,7 @@ class Scanner {
   output::EveWriter* eve_;
   output::ScanSummary* summary_;
   output::ProgressLine* progress_ = nullptr;
+  StreamObserver* observer_ = nullptr;
   decode::Decoder decoder_;
   flow::FlowTable flows_;
   stream::TcpReassembler tcp_;
