@@ -133,6 +133,22 @@ TEST(Content, DotprefixSelectsTheTransformedBuffer) {
   }
 }
 
+TEST(Content, AppLayerProtocol) {
+  Rule r = One("alert tcp any any -> any any (app-layer-protocol:!HTTP; sid:1;)");
+  EXPECT_EQ(r.app_protocol, "http");
+  EXPECT_TRUE(r.app_protocol_negated);
+  EXPECT_EQ(One("alert tcp any any -> any any (app-layer-protocol:tls; sid:1;)").app_protocol, "tls");
+  for (const char* bad : {"alert tcp any any -> any any (app-layer-protocol:smb; sid:1;)",
+                          "alert tcp any any -> any any (app-layer-protocol; sid:1;)",
+                          "alert tcp any any -> any any (app-layer-protocol:dns; app-layer-protocol:tls; sid:1;)"}) {
+    RuleSet set = ParseRules(bad, "<t>", LoadOptions{});
+    EXPECT_EQ(set.error_count(), 1u) << bad;
+  }
+  RuleSet smb = ParseRules("alert tcp any any -> any any (app-layer-protocol:smb; sid:1;)", "<t>", LoadOptions{});
+  ASSERT_EQ(smb.error_count(), 1u);
+  EXPECT_NE(smb.diagnostics[0].message.find("unsupported protocol 'smb'"), std::string::npos);
+}
+
 TEST(Content, TlsVersionIsAnExactMatchOnItsBuffer) {
   for (const auto& [text, hex] : std::initializer_list<std::pair<const char*, const char*>>{
            {"1.2", "0303"}, {"1.3", "0304"}, {"1.0", "0301"}, {"3.0", "0300"}, {"0x0302", "0302"}}) {
