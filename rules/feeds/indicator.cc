@@ -1,0 +1,39 @@
+#include "rules/feeds/indicator.h"
+
+namespace kagami::feeds {
+
+std::string_view IndicatorTypeName(IndicatorType t) {
+  switch (t) {
+    case IndicatorType::kIp: return "ip";
+    case IndicatorType::kPort: return "port";
+    case IndicatorType::kDomain: return "domain";
+    case IndicatorType::kUrl: return "url";
+    case IndicatorType::kUserAgent: return "user_agent";
+    case IndicatorType::kJa3: return "ja3";
+    case IndicatorType::kJa3s: return "ja3s";
+    case IndicatorType::kJa4: return "ja4";
+    case IndicatorType::kCertSha1: return "cert_sha1";
+    case IndicatorType::kCertSha256: return "cert_sha256";
+    case IndicatorType::kFileMd5: return "file_md5";
+    case IndicatorType::kFileSha1: return "file_sha1";
+    case IndicatorType::kFileSha256: return "file_sha256";
+  }
+  return "unknown";
+}
+
+void Indicator::Clear() {
+  id.clear();
+  name.clear();
+  description.clear();
+  clauses.clear();
+  source.clear();
+  reference.clear();
+  confidence = -1;
+  labels.clear();
+  campaigns.clear();
+  intrusion_sets.clear();
+  malware.clear();
+  where = {};
+}
+
+}  // namespace kagami::feeds

@@ -1,0 +1,178 @@
+#include "rules/feeds/normalize.h"
+
+#include <cstring>
+
+namespace kagami::feeds {
+namespace {
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool Unreserved(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (Lower(s[i]) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// Percent-escape normalisation of a path/query (RFC 3986 6.2.2.1 and 6.2.2.2).
+void AppendNormalizedPath(std::string_view path, std::string* out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '%' && i + 2 < path.size()) {
+      int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        auto decoded = static_cast<unsigned char>(hi * 16 + lo);
+        if (Unreserved(decoded)) {
+          out->push_back(static_cast<char>(decoded));
+        } else {
+          out->push_back('%');
+          out->push_back(kHex[hi]);
+          out->push_back(kHex[lo]);
+        }
+        i += 2;
+        continue;
+      }
+    }
+    out->push_back(c);
+  }
+}
+
+// host[:port] -> lower-cased host, trailing dot dropped, default port dropped.
+bool AppendAuthority(std::string_view authority, int default_port, std::string* out) {
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {  // IPv6 literal
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = authority.substr(0, close + 1);
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      port = rest.substr(1);
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (host.empty()) return false;
+  for (char c : host) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '?' || c == '#') return false;
+    out->push_back(Lower(c));
+  }
+  if (!port.empty()) {
+    int value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || value > 65535) return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value != default_port) {
+      out->push_back(':');
+      out->append(std::to_string(value));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> NormalizeDomain(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '.')) {
+    text.remove_suffix(1);
+  }
+  if (text.empty() || text.size() > 253) return std::nullopt;
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u == 0x7f || c == '/' || c == ':' || c == '?' || c == '#' || c == '@' ||
+        c == '\\' || c == ',' || c == '"' || c == '\'') {
+      return std::nullopt;
+    }
+    out.push_back(Lower(c));
+  }
+  if (out.front() == '.' || out.find("..") != std::string::npos) return std::nullopt;
+  return out;
+}
+
+size_t FoldDomain(std::string_view in, char* out) {
+  while (!in.empty() && in.back() == '.') in.remove_suffix(1);
+  for (size_t i = 0; i < in.size(); ++i) out[i] = Lower(in[i]);
+  return in.size();
+}
+
+std::optional<std::string> NormalizeUrl(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
+                           text.back() == '\n')) {
+    text.remove_suffix(1);
+  }
+  int default_port = 80;
+  if (StartsWithNoCase(text, "http://")) {
+    text.remove_prefix(7);
+  } else if (StartsWithNoCase(text, "https://")) {
+    text.remove_prefix(8);
+    default_port = 443;
+  } else if (size_t scheme = text.find("://"); scheme != std::string_view::npos &&
+                                               text.find('/') > scheme) {
+    text.remove_prefix(scheme + 3);  // another scheme: keep host and path
+    default_port = -1;
+  }
+  if (size_t hash = text.find('#'); hash != std::string_view::npos) text = text.substr(0, hash);
+  size_t slash = text.find_first_of("/?");
+  std::string_view authority = text.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : text.substr(slash);
+  std::string out;
+  out.reserve(text.size() + 1);
+  if (!AppendAuthority(authority, default_port, &out)) return std::nullopt;
+  if (path.empty() || path.front() == '?') out.push_back('/');
+  AppendNormalizedPath(path, &out);
+  return out;
+}
+
+std::optional<std::string> UrlKeyForRequest(std::string_view host, std::string_view target) {
+  if (StartsWithNoCase(target, "http://") || StartsWithNoCase(target, "https://")) {
+    return NormalizeUrl(target);  // absolute form (proxy requests) names its own host
+  }
+  if (host.empty()) return std::nullopt;
+  std::string joined;
+  joined.reserve(host.size() + target.size() + 1);
+  joined.append(host);
+  if (target.empty() || target.front() != '/') joined.push_back('/');
+  joined.append(target);
+  return NormalizeUrl(joined);
+}
+
+std::string_view UrlKeyWithoutQuery(std::string_view key) {
+  size_t q = key.find('?');
+  return q == std::string_view::npos ? key : key.substr(0, q);
+}
+
+std::optional<std::string> NormalizeHexDigest(std::string_view text, size_t hex_len) {
+  std::string out;
+  out.reserve(hex_len);
+  for (char c : text) {
+    if (c == ':' || c == '-' || c == ' ' || c == '\t') continue;
+    if (HexValue(c) < 0 || out.size() == hex_len) return std::nullopt;
+    out.push_back(Lower(c));
+  }
+  if (out.size() != hex_len) return std::nullopt;
+  return out;
+}
+
+}  // namespace kagami::feeds
