@@ -77,8 +77,9 @@ bool AppendAuthority(std::string_view authority, int default_port, std::string* 
   if (!port.empty()) {
     int value = 0;
     for (char c : port) {
-      if (c < '0' || c > '9' || value > 65535) return false;
+      if (c < '0' || c > '9') return false;
       value = value * 10 + (c - '0');
+      if (value > 65535) return false;
     }
     if (value != default_port) {
       out->push_back(':');
@@ -116,7 +117,9 @@ size_t FoldDomain(std::string_view in, char* out) {
   return in.size();
 }
 
-std::optional<std::string> NormalizeUrl(std::string_view text) {
+bool NormalizeUrlInto(std::string_view text, std::string* out_string) {
+  std::string& out = *out_string;
+  out.clear();
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
                            text.back() == '\n')) {
@@ -137,25 +140,35 @@ std::optional<std::string> NormalizeUrl(std::string_view text) {
   size_t slash = text.find_first_of("/?");
   std::string_view authority = text.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view() : text.substr(slash);
-  std::string out;
-  out.reserve(text.size() + 1);
-  if (!AppendAuthority(authority, default_port, &out)) return std::nullopt;
+  if (!AppendAuthority(authority, default_port, &out)) return false;
   if (path.empty() || path.front() == '?') out.push_back('/');
   AppendNormalizedPath(path, &out);
+  return true;
+}
+
+std::optional<std::string> NormalizeUrl(std::string_view text) {
+  std::string out;
+  if (!NormalizeUrlInto(text, &out)) return std::nullopt;
   return out;
 }
 
-std::optional<std::string> UrlKeyForRequest(std::string_view host, std::string_view target) {
+bool UrlKeyForRequestInto(std::string_view host, std::string_view target, std::string* joined,
+                          std::string* out) {
   if (StartsWithNoCase(target, "http://") || StartsWithNoCase(target, "https://")) {
-    return NormalizeUrl(target);  // absolute form (proxy requests) names its own host
+    return NormalizeUrlInto(target, out);  // absolute form (proxy requests) names its own host
   }
-  if (host.empty()) return std::nullopt;
-  std::string joined;
-  joined.reserve(host.size() + target.size() + 1);
-  joined.append(host);
-  if (target.empty() || target.front() != '/') joined.push_back('/');
-  joined.append(target);
-  return NormalizeUrl(joined);
+  if (host.empty()) return false;
+  joined->clear();
+  joined->append(host);
+  if (target.empty() || target.front() != '/') joined->push_back('/');
+  joined->append(target);
+  return NormalizeUrlInto(*joined, out);
+}
+
+std::optional<std::string> UrlKeyForRequest(std::string_view host, std::string_view target) {
+  std::string joined, out;
+  if (!UrlKeyForRequestInto(host, target, &joined, &out)) return std::nullopt;
+  return out;
 }
 
 std::string_view UrlKeyWithoutQuery(std::string_view key) {

@@ -27,6 +27,11 @@ std::optional<std::string> NormalizeUrl(std::string_view text);
 // The key for an HTTP request: host as in the Host header (may carry a port),
 // request target as sent (origin form "/a?b" or absolute form "http://h/a").
 std::optional<std::string> UrlKeyForRequest(std::string_view host, std::string_view target);
+// The same two into a caller-owned string (cleared first, capacity kept), so
+// a per-request check allocates nothing once the buffers have grown.
+bool NormalizeUrlInto(std::string_view text, std::string* out);
+bool UrlKeyForRequestInto(std::string_view host, std::string_view target, std::string* joined,
+                          std::string* out);
 // The key without its query ("host/path"), so an indicator naming a script
 // matches requests to it with any parameters. Returns the input when there
 // is no '?'.
