@@ -1,0 +1,71 @@
+#include "engine/intel/value_index.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "engine/intel/intel_hash.h"
+
+namespace kagami::intel {
+
+ValueIndex::Entry ValueIndex::MakeEntry(feeds::IndicatorType type, const TextArena& arena,
+                                        uint32_t off, uint32_t len, uint32_t value, bool direct) {
+  const uint64_t h = KeyHash(type, arena.Get(off, len), /*fold=*/false);
+  return Entry{static_cast<uint32_t>(h >> 32), off, len, value, direct};
+}
+
+void ValueIndex::Build(feeds::IndicatorType type, std::vector<Entry>* entries,
+                       const TextArena& arena) {
+  table_.Clear();
+  keys_.clear();
+  values_.clear();
+  if (entries->empty()) return;
+  auto text = [&arena](const Entry& e) { return arena.Get(e.off, e.len); };
+  // Hash first; equal hashes are ordered by text so equal texts are adjacent
+  // even when two different texts share a hash.
+  std::sort(entries->begin(), entries->end(), [&](const Entry& a, const Entry& b) {
+    if (a.hash_high != b.hash_high) return a.hash_high < b.hash_high;
+    if (const int c = text(a).compare(text(b)); c != 0) return c < 0;
+    return a.value < b.value;
+  });
+  // One handle per distinct text: (first entry, handle).
+  std::vector<std::pair<uint32_t, uint32_t>> handles;
+  for (size_t i = 0; i < entries->size();) {
+    const Entry& e = (*entries)[i];
+    size_t j = i + 1;
+    while (j < entries->size() && (*entries)[j].hash_high == e.hash_high &&
+           text((*entries)[j]) == text(e)) {
+      ++j;
+    }
+    const bool single = std::all_of(entries->begin() + static_cast<std::ptrdiff_t>(i + 1),
+                                    entries->begin() + static_cast<std::ptrdiff_t>(j),
+                                    [&](const Entry& x) { return x.value == e.value; });
+    if (single && e.direct) {
+      handles.emplace_back(static_cast<uint32_t>(i), e.value);
+    } else {
+      handles.emplace_back(static_cast<uint32_t>(i),
+                           kKeyBit | static_cast<uint32_t>(keys_.size()));
+      keys_.push_back(Key{e.off, e.len, static_cast<uint32_t>(values_.size())});
+      for (size_t k = i; k < j; ++k) {
+        if (k == i || (*entries)[k].value != (*entries)[k - 1].value) {
+          values_.push_back((*entries)[k].value);
+        }
+      }
+    }
+    i = j;
+  }
+  keys_.push_back(Key{0, 0, static_cast<uint32_t>(values_.size())});
+  keys_.shrink_to_fit();
+  values_.shrink_to_fit();
+  table_.Reserve(handles.size());
+  for (const auto& [first, handle] : handles) {
+    table_.InsertReserved(KeyHash(type, text((*entries)[first]), /*fold=*/false), handle);
+  }
+  std::vector<Entry>().swap(*entries);
+}
+
+size_t ValueIndex::memory_bytes() const {
+  return table_.memory_bytes() + keys_.capacity() * sizeof(Key) +
+         values_.capacity() * sizeof(uint32_t);
+}
+
+}  // namespace kagami::intel

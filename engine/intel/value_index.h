@@ -1,0 +1,72 @@
+#pragma once
+// ValueIndex: exact text -> list of values (clause entries), for one
+// indicator type. An open-addressed table keyed by the 64-bit KeyHash of the
+// text holds, per distinct text, a handle:
+//  - a key (kKeyBit set): the text's place in the arena and its run of
+//    values in one flat array (CSR);
+//  - or, for a text with a single value whose text the caller can produce
+//    from the value itself (the indicator's own printable value), the value
+//    directly: most texts, and they need neither key nor run.
+// The text is compared before a handle counts, so hash collisions cannot
+// produce false hits.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/intel/id_hash_table.h"
+#include "engine/intel/text_arena.h"
+#include "rules/feeds/indicator.h"
+
+namespace kagami::intel {
+
+class ValueIndex {
+ public:
+  // Values must leave this bit clear: it marks key handles.
+  static constexpr uint32_t kKeyBit = 0x10000000;
+
+  struct Entry {
+    uint32_t hash_high;  // KeyHash >> 32: sorts equal texts together
+    uint32_t off, len;   // the text in the arena, in its stored (folded) form
+    uint32_t value;
+    bool direct;  // the caller can produce this text from the value
+  };
+  static Entry MakeEntry(feeds::IndicatorType type, const TextArena& arena, uint32_t off,
+                         uint32_t len, uint32_t value, bool direct);
+  // Consumes the entries (all of `type`); entries with equal text share one
+  // handle, their values sorted and unique.
+  void Build(feeds::IndicatorType type, std::vector<Entry>* entries, const TextArena& arena);
+
+  // The values stored under the text whose KeyHash is h; the text is confirmed
+  // by same_text(off, len) for keys and same_value(value) for direct values.
+  template <class SameText, class SameValue>
+  std::span<const uint32_t> Find(uint64_t h, SameText&& same_text, SameValue&& same_value) const {
+    const uint32_t* handle = table_.FindSlot(h, [&](uint32_t id) {
+      if (!(id & kKeyBit)) return same_value(id);
+      const Key& k = keys_[id & ~kKeyBit];
+      return same_text(k.off, k.len);
+    });
+    if (handle == nullptr) return {};
+    if (!(*handle & kKeyBit)) return std::span<const uint32_t>(handle, 1);
+    const uint32_t k = *handle & ~kKeyBit;
+    return std::span<const uint32_t>(values_.data() + keys_[k].begin,
+                                     keys_[k + 1].begin - keys_[k].begin);
+  }
+
+  bool empty() const { return table_.empty(); }
+  size_t text_count() const { return table_.size(); }
+  size_t key_count() const { return keys_.empty() ? 0 : keys_.size() - 1; }
+  size_t memory_bytes() const;
+
+ private:
+  struct Key {
+    uint32_t off, len;  // text in the arena
+    uint32_t begin;     // values_[begin, next key's begin)
+  };
+  IdHashTable table_;
+  std::vector<Key> keys_;  // plus one sentinel closing the last run
+  std::vector<uint32_t> values_;
+};
+
+}  // namespace kagami::intel
