@@ -192,6 +192,7 @@ struct HttpParser::Side {
   bool closed = false;
   ContentDecoder decoder;
   uint64_t decoded_cap = 0;  // bytes the body may produce (bomb cap)
+  BodyDigester digester;     // HttpOptions::hash_bodies
   // A response that may not have a body (HEAD, 204, 304) but declared one:
   // if non-HTTP bytes follow, they are that body after all.
   uint64_t nobody_tx = kNoTx;
@@ -228,6 +229,10 @@ class BodySink final : public ContentSink {
     if (body_.size() < keep_limit) n = static_cast<size_t>(std::min<uint64_t>(len, keep_limit - body_.size()));
     body_.append(reinterpret_cast<const char*>(data), n);
     bytes_ += count_all_ ? len : n;
+    if (digester_) {
+      digester_->Update(data, n);
+      if (n < len) digester_->Invalidate();  // the rest is not decoded
+    }
     // Decoded output is only worth producing while it is kept: stop once
     // bytes had to be dropped.
     if (n < len) {
@@ -237,8 +242,11 @@ class BodySink final : public ContentSink {
     return true;
   }
   void set_count_all(bool v) { count_all_ = v; }
+  // Decoded bodies are hashed as they are produced.
+  void set_digester(BodyDigester* d) { digester_ = d; }
 
  private:
+  BodyDigester* digester_ = nullptr;
   std::string& body_;
   uint64_t& bytes_;
   bool& truncated_;
@@ -1000,6 +1008,14 @@ size_t HttpParser::FeedBody(Side& s, Transaction* tx, bool request, const uint8_
 
 void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t* data, size_t len) {
   if (len == 0 || !tx) return;
+  if (options_.hash_bodies) {
+    if (!s.digester.active() || s.digester.tx_id() != tx->id) s.digester.Start(tx->id);
+    if (s.decoder.layers() == 0) {
+      s.digester.Update(data, len);
+    } else if (!options_.keep_bodies) {
+      s.digester.Invalidate();  // encoded and not decoded
+    }
+  }
   if (!options_.keep_bodies) {
     (request ? tx->request_body_bytes : tx->response_body_bytes) += len;
     return;
@@ -1011,8 +1027,12 @@ void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t*
     sink.Write(data, len);
     return;
   }
+  if (options_.hash_bodies) sink.set_digester(&s.digester);
   const bool more = s.decoder.Decode(data, len, sink);
-  if (s.decoder.TakeFailure()) AddAnomaly(tx, s, Anomaly::kDecompressionFailed);
+  if (s.decoder.TakeFailure()) {
+    AddAnomaly(tx, s, Anomaly::kDecompressionFailed);
+    s.digester.Invalidate();
+  }
   if (!more && !limit) AddAnomaly(tx, s, Anomaly::kDecompressionBomb);
 }
 
@@ -1021,8 +1041,15 @@ void HttpParser::FinishSide(Side& s, Transaction* tx, bool request) {
     if (s.decoder.layers() > 0 && options_.keep_bodies) {
       const uint64_t limit = request ? options_.request_body_limit : options_.response_body_limit;
       BodySink sink(*tx, request, limit, s.decoded_cap);
+      if (options_.hash_bodies && s.digester.active() && s.digester.tx_id() == tx->id) sink.set_digester(&s.digester);
       s.decoder.Finish(sink);
-      if (s.decoder.TakeFailure()) AddAnomaly(tx, s, Anomaly::kDecompressionFailed);
+      if (s.decoder.TakeFailure()) {
+        AddAnomaly(tx, s, Anomaly::kDecompressionFailed);
+        s.digester.Invalidate();
+      }
+    }
+    if (s.digester.active() && s.digester.tx_id() == tx->id) {
+      s.digester.Finish(request ? &tx->request_digest : &tx->response_digest);
     }
     (request ? tx->request_progress : tx->response_progress) = Progress::kComplete;
     tx->updated = true;
@@ -1067,6 +1094,7 @@ void HttpParser::Gap(Direction dir, uint64_t len) {
       if (len <= s.remaining) {
         // The lost bytes lie inside the body: its end is still known.
         s.decoder.Break();
+        s.digester.Invalidate();
         if (tx) (request ? tx->request_body_bytes : tx->response_body_bytes) += len;
         s.remaining -= len;
         s.offset += len;
@@ -1082,6 +1110,7 @@ void HttpParser::Gap(Direction dir, uint64_t len) {
       break;
     case Side::State::kBodyClose:
       s.decoder.Break();
+      s.digester.Invalidate();
       if (tx) (request ? tx->request_body_bytes : tx->response_body_bytes) += len;
       s.offset += len;
       return;

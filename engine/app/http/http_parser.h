@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/app/http/body_digest.h"
+
 namespace kagami::app::http {
 
 enum class Direction : uint8_t { kToServer, kToClient };
@@ -72,6 +74,11 @@ struct HttpOptions {
   // Keep (and decompress) bodies. The app layer turns it off when no rule
   // inspects a body: framing is still followed, bytes still counted.
   bool keep_bodies = true;
+  // Compute MD5/SHA-1/SHA-256 of each whole body (Transaction::*_digest), for
+  // file-hash indicators. Identity bodies are hashed whatever the limits;
+  // content-encoded ones are hashed decoded, so only when bodies are kept and
+  // the decoded body fits its limit.
+  bool hash_bodies = false;
 };
 
 struct Header {
@@ -103,6 +110,9 @@ struct Transaction {
   std::string response_body{};
   uint64_t response_body_bytes = 0;
   int64_t response_content_length = -1;  // declared, -1 unknown
+  // Digests of the whole decoded bodies (HttpOptions::hash_bodies), set when
+  // the body is complete; empty otherwise.
+  BodyDigest request_digest{}, response_digest{};
   // progress
   enum class Progress : uint8_t { kNone, kLine, kHeaders, kBody, kComplete };
   Progress request_progress = Progress::kNone, response_progress = Progress::kNone;

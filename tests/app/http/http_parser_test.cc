@@ -1,5 +1,6 @@
 #include "engine/app/http/http_parser.h"
 
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <random>
@@ -84,6 +85,8 @@ std::string Dump(const Transaction& t) {
   add("progress", std::to_string(static_cast<int>(t.request_progress)) + "/" +
                       std::to_string(static_cast<int>(t.response_progress)));
   add("truncated", std::to_string(t.request_body_truncated) + std::to_string(t.response_body_truncated));
+  add("request_digest", t.request_digest.md5 + " " + t.request_digest.sha1 + " " + t.request_digest.sha256);
+  add("response_digest", t.response_digest.md5 + " " + t.response_digest.sha1 + " " + t.response_digest.sha256);
   std::string an;
   for (Anomaly a : t.anomalies) an.append(AnomalyName(a)).push_back(' ');
   add("anomalies", an);
@@ -565,6 +568,113 @@ TEST(HttpParser, UpdatedFlagSetOnChange) {
   std::string res = "HTTP/1.1 200 OK\r\n";
   p.Feed(kRes, reinterpret_cast<const uint8_t*>(res.data()), res.size());
   EXPECT_TRUE(p.transactions()[0].updated);
+}
+
+}  // namespace
+}  // namespace kagami::app::http
+
+namespace kagami::app::http {
+namespace {
+
+// Reference digests made with libcrypto's one-shot API.
+std::string HexDigest(const char* name, std::string_view data) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_get_digestbyname(name), nullptr);
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned i = 0; i < n; ++i) {
+    out.push_back(kHex[d[i] >> 4]);
+    out.push_back(kHex[d[i] & 15]);
+  }
+  return out;
+}
+
+void ExpectDigest(const BodyDigest& got, std::string_view body) {
+  EXPECT_EQ(got.md5, HexDigest("MD5", body));
+  EXPECT_EQ(got.sha1, HexDigest("SHA1", body));
+  EXPECT_EQ(got.sha256, HexDigest("SHA256", body));
+}
+
+HttpOptions Hashing(uint32_t limit = 100 * 1024, bool keep = true) {
+  HttpOptions o;
+  o.hash_bodies = true;
+  o.response_body_limit = limit;
+  o.request_body_limit = limit;
+  o.keep_bodies = keep;
+  return o;
+}
+
+std::string Payload(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s.push_back(static_cast<char>((i * 131 + 7) & 0xff));
+  return s;
+}
+
+TEST(HttpBodyDigest, IdentityChunkedAndUploadBodiesWhateverTheSplit) {
+  const std::string file = Payload(5000);
+  const std::string upload = "field=value&file=" + Payload(300);
+  std::string chunked;
+  for (size_t at = 0; at < file.size(); at += 1700) {
+    const std::string piece = file.substr(at, 1700);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    chunked += size + piece + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  auto txs = Parse({{kReq, "POST /up HTTP/1.1\r\nContent-Length: " + std::to_string(upload.size()) + "\r\n\r\n" +
+                               upload + "GET /b HTTP/1.1\r\n\r\n"},
+                    {kRes, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(file.size()) + "\r\n\r\n" + file +
+                               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked}},
+                   Hashing());
+  ASSERT_EQ(txs.size(), 2u);
+  ExpectDigest(txs[0].request_digest, upload);
+  ExpectDigest(txs[0].response_digest, file);
+  EXPECT_TRUE(txs[1].request_digest.empty());  // no body, no digest
+  ExpectDigest(txs[1].response_digest, file);
+}
+
+TEST(HttpBodyDigest, IdentityBodyBeyondTheLimitAndWithoutKeptBodiesIsStillHashed) {
+  const std::string file = Payload(10000);
+  const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + file;
+  auto limited = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(1000));
+  ASSERT_EQ(limited.size(), 1u);
+  EXPECT_TRUE(limited[0].response_body_truncated);
+  ExpectDigest(limited[0].response_digest, file);
+  auto unkept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(1000, false));
+  ExpectDigest(unkept[0].response_digest, file);
+  // Hashing off: nothing.
+  auto off = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}});
+  EXPECT_TRUE(off[0].response_digest.empty());
+}
+
+TEST(HttpBodyDigest, EncodedBodiesAreHashedDecodedOnlyWhenWhollyDecoded) {
+  const std::string file = Payload(3000);
+  const std::string gz = Compress(file, 31);
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(gz.size()) + "\r\n\r\n" + gz;
+  auto decoded = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing());
+  ExpectDigest(decoded[0].response_digest, file);
+  // Decoding stopped at the limit, or bodies not decoded at all: no digest
+  // rather than the digest of part of the file.
+  auto cut = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(1000));
+  EXPECT_TRUE(cut[0].response_digest.empty());
+  auto unkept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(100 * 1024, false));
+  EXPECT_TRUE(unkept[0].response_digest.empty());
+}
+
+TEST(HttpBodyDigest, GapInsideTheBodyLeavesNoDigest) {
+  const std::string file = Payload(100);
+  HttpParser p(Hashing());
+  p.Feed(kReq, reinterpret_cast<const uint8_t*>("GET / HTTP/1.1\r\n\r\n"), 18);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+  p.Feed(kRes, reinterpret_cast<const uint8_t*>(head.data()), head.size());
+  p.Feed(kRes, reinterpret_cast<const uint8_t*>(file.data()), 40);
+  p.Gap(kRes, 20);
+  p.Feed(kRes, reinterpret_cast<const uint8_t*>(file.data() + 60), 40);
+  ASSERT_EQ(p.transactions().size(), 1u);
+  EXPECT_EQ(p.transactions()[0].response_progress, Progress::kComplete);
+  EXPECT_TRUE(p.transactions()[0].response_digest.empty());
 }
 
 }  // namespace

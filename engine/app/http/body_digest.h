@@ -1,0 +1,51 @@
+#pragma once
+// BodyDigester: MD5, SHA-1 and SHA-256 of one HTTP body as it streams by,
+// so indicator feeds' file hashes can be matched against downloads and
+// uploads (Suricata's filemd5/filesha1/filesha256 idea). The digest
+// contexts are allocated once per direction and reused for every body.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace kagami::app::http {
+
+// Lower-case hex digests of a whole body; empty when not computed (hashing
+// off, no body, or bytes of it were lost or not decoded).
+struct BodyDigest {
+  std::string md5, sha1, sha256;
+  bool empty() const { return md5.empty(); }
+  void Clear() {
+    md5.clear();
+    sha1.clear();
+    sha256.clear();
+  }
+};
+
+class BodyDigester {
+ public:
+  BodyDigester() = default;
+  ~BodyDigester();
+  BodyDigester(const BodyDigester&) = delete;
+  BodyDigester& operator=(const BodyDigester&) = delete;
+
+  // Starts a body (ends any body in progress without a result).
+  void Start(uint64_t tx_id);
+  bool active() const { return active_; }
+  uint64_t tx_id() const { return tx_id_; }
+  void Update(const uint8_t* data, size_t len);
+  // Bytes of the body will not be seen (a gap, or an encoding that was not
+  // decoded): the body gets no digest.
+  void Invalidate() { valid_ = false; }
+  // Ends the body; fills `out` when every byte was hashed.
+  void Finish(BodyDigest* out);
+
+ private:
+  EVP_MD_CTX* ctx_[3] = {nullptr, nullptr, nullptr};  // md5, sha1, sha256
+  bool active_ = false, valid_ = false;
+  uint64_t tx_id_ = 0;
+};
+
+}  // namespace kagami::app::http
