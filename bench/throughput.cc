@@ -1,6 +1,6 @@
 // throughput: end-to-end scan speed over real captures.
 //
-//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] PCAP_OR_DIR...
+//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] [--intel FEED]... PCAP_OR_DIR...
 //
 // Loads the rules (none: an empty engine), reads every capture into the page
 // cache once, then times N passes of decode + detect (+ EVE to PATH, default
@@ -17,7 +17,9 @@
 #include "capture/packet_source.h"
 #include "engine/detect/detect_engine.h"
 #include "engine/output/eve_writer.h"
+#include "engine/intel/intel_builder.h"
 #include "engine/pipeline/scanner.h"
+#include "rules/feeds/feed_reader.h"
 #include "rules/rule_loader.h"
 
 using namespace kagami;
@@ -29,14 +31,14 @@ double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] PCAP_OR_DIR...\n");
+  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] [--intel FEED]... PCAP_OR_DIR...\n");
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> rule_paths, inputs;
+  std::vector<std::string> rule_paths, inputs, intel_paths;
   int repeat = 3;
   std::string eve_path = "/dev/null";
   pipeline::ScannerOptions options{.checksums = pipeline::ChecksumMode::kIgnore};
@@ -58,6 +60,8 @@ int main(int argc, char** argv) {
       options.stream.midstream = true;
     } else if (a == "--no-app-layer") {
       options.app.enabled = false;
+    } else if (a == "--intel" && i + 1 < argc) {
+      intel_paths.push_back(argv[++i]);
     } else if (a == "--eve" && i + 1 < argc) {
       eve_path = argv[++i];
     } else if (a.rfind("--", 0) == 0) {
@@ -82,6 +86,27 @@ int main(int argc, char** argv) {
   std::printf("rules: %zu loaded (%zu diagnostics), parse %.2f s, compile %.2f s\n",
               (*engine)->rules().size(), diagnostics.size(), Seconds(t0, t1), Seconds(t1, t2));
 
+  std::shared_ptr<const intel::IntelStore> intel_store;
+  if (!intel_paths.empty()) {
+    const auto i0 = std::chrono::steady_clock::now();
+    intel::IntelStoreBuilder builder;
+    size_t skipped = 0;
+    for (const std::string& path : intel_paths) {
+      feeds::FeedOptions feed_options;
+      builder.BeginFeed(path, feed_options);
+      feeds::FeedReport report;
+      if (!feeds::ReadFeedFile(path, feeds::FeedFormat::kAuto, feed_options, &builder, &report)) {
+        std::fprintf(stderr, "throughput: cannot load feed %s\n", path.c_str());
+        return 1;
+      }
+      skipped += report.skipped;
+    }
+    intel_store = builder.Build();
+    std::printf("intel: %zu indicators (%zu skipped) loaded in %.2f s, store %.1f MiB\n", intel_store->size(), skipped,
+                Seconds(i0, std::chrono::steady_clock::now()),
+                static_cast<double>(intel_store->memory_bytes()) / (1024.0 * 1024.0));
+  }
+
   auto files = capture::ExpandInputs(inputs);
   if (!files.ok()) {
     std::fprintf(stderr, "throughput: %s\n", std::string(files.status().message()).c_str());
@@ -97,6 +122,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     pipeline::Scanner scanner(*engine, options, &eve, nullptr);
+    scanner.set_intel(intel_store);
     auto start = std::chrono::steady_clock::now();
     for (const std::string& path : *files) {
       auto source = capture::OpenCaptureFile(path);

@@ -7,6 +7,7 @@
 #include "cli/engine_setup.h"
 #include "cli/signals.h"
 #include "cli/app_options.h"
+#include "cli/intel_options.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -23,6 +24,7 @@ struct LiveArgs {
   std::string checksums = "ignore";
   TrafficArgs traffic;
   AppArgs app;
+  IntelArgs intel;
   bool quiet = false;
 };
 
@@ -34,6 +36,8 @@ void StopLive() {
 int RunLive(const LiveArgs& args) {
   LoadedEngine loaded;
   if (!LoadEngine(args.rules, loaded)) return 2;
+  LoadedIntel intel;
+  if (!LoadIntel(args.intel, intel)) return 2;
   output::EveWriter eve;
   if (absl::Status s = eve.Open(args.eve); !s.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
@@ -58,13 +62,14 @@ int RunLive(const LiveArgs& args) {
   }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
+  scanner.set_intel(intel.store);
   pipeline::RunControl control;
   g_live = live->get();
   InstallSignalHandlers(&control, &StopLive);
   if (!args.quiet) {
-    std::fprintf(stderr, "kagami: listening on %s%s%s with %zu rules; Ctrl-C to stop\n",
+    std::fprintf(stderr, "kagami: listening on %s%s%s with %zu rules and %zu indicators; Ctrl-C to stop\n",
                  args.interface.c_str(), args.bpf.empty() ? "" : " filter ",
-                 args.bpf.c_str(), loaded.rules);
+                 args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0});
   }
   summary.AddFile();
   absl::Status status = scanner.Run(**live, &control);
@@ -82,6 +87,11 @@ int RunLive(const LiveArgs& args) {
                  static_cast<unsigned long long>(stats.if_dropped));
     AddTrafficCounters(scanner, summary);
     AddAppCounters(scanner, summary);
+  if (intel.store) {
+    summary.AddCounters("intel", {{"indicators", intel.store->size()},
+                                  {"feeds", intel.reports.size()},
+                                  {"lookups", scanner.intel_lookups()}});
+  }
     summary.Print(stderr);
   }
   return status.ok() ? 0 : 1;
@@ -95,6 +105,7 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
   AddRuleOptions(*cmd, args->rules);
   AddTrafficOptions(*cmd, args->traffic);
   AddAppOptions(*cmd, args->app);
+  AddIntelOptions(*cmd, args->intel);
   cmd->add_option("--interface,-i", args->interface, "Interface to capture on")->required();
   cmd->add_option("--bpf", args->bpf, "BPF capture filter, e.g. 'not port 22'");
   cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")

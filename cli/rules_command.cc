@@ -6,11 +6,31 @@
 
 #include "cli/commands.h"
 #include "cli/engine_setup.h"
+#include "cli/intel_options.h"
 
 namespace kagami::cli {
 namespace {
 
-int RunCheck(const RuleOptions& options) {
+// Feeds: counts per indicator type, problems, and what loading cost.
+int CheckIntel(const IntelArgs& args) {
+  LoadedIntel intel;
+  const bool ok = LoadIntel(args, intel);
+  for (size_t i = 0; i < intel.reports.size(); ++i) {
+    const feeds::FeedReport& r = intel.reports[i];
+    std::printf("%s (%s): %s\n", r.path.c_str(), r.format.c_str(), DescribeFeed(r).c_str());
+  }
+  if (intel.store) {
+    std::printf("intel: %zu indicators from %zu feed%s, %zu errors, %zu warnings, loaded in %.3f s, %.1f MiB\n",
+                intel.store->size(), intel.reports.size(), intel.reports.size() == 1 ? "" : "s", intel.errors,
+                intel.warnings, intel.seconds, static_cast<double>(intel.store->memory_bytes()) / (1024.0 * 1024.0));
+  }
+  return ok && intel.errors == 0 ? 0 : 1;
+}
+
+int RunCheck(const RuleOptions& options, const IntelArgs& intel) {
+  const bool has_intel = !intel.feeds.empty() || !intel.exact_feeds.empty();
+  int intel_status = has_intel ? CheckIntel(intel) : 0;
+  if (has_intel && options.rule_paths.empty()) return intel_status;
   LoadedEngine loaded;
   bool ok = LoadEngine(options, loaded);
   if (!loaded.engine) return 1;
@@ -21,7 +41,7 @@ int RunCheck(const RuleOptions& options) {
   for (const auto& [proto, count] : per_protocol) std::printf("  %-8s %zu\n", proto.c_str(), count);
   std::printf("prefilter patterns: %zu, header-only rules: %zu, compiled in %.2f s\n",
               stats.prefilter_patterns, stats.header_only_rules, stats.compile_seconds);
-  return ok && loaded.errors == 0 ? 0 : 1;
+  return ok && loaded.errors == 0 && intel_status == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -30,13 +50,22 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit) {
   CLI::App* rules = app.add_subcommand("rules", "Work with rule files");
   rules->require_subcommand(1);
   auto options = std::make_shared<RuleOptions>();
+  auto intel = std::make_shared<IntelArgs>();
   CLI::App* check = rules->add_subcommand("check", "Parse and compile rules; print diagnostics");
-  check->add_option("paths", options->rule_paths, "Rule files or directories")->required();
+  check->add_option("paths", options->rule_paths, "Rule files or directories (optional with --intel)");
+  AddIntelOptions(*check, *intel);
   check->add_option("--var", options->vars, "Set a rule variable NAME=VALUE (repeatable)");
   check->add_option("--classification", options->classification, "classification.config to use");
   AddThresholdFileOption(*check, *options);
   check->add_flag("--strict", options->strict, "Exit at the first rule error");
-  check->callback([options, set_exit] { set_exit(RunCheck(*options)); });
+  check->callback([options, intel, set_exit] {
+    if (options->rule_paths.empty() && intel->feeds.empty() && intel->exact_feeds.empty()) {
+      std::fprintf(stderr, "kagami: rules check: name rule files or directories, or --intel feeds\n");
+      set_exit(2);
+      return;
+    }
+    set_exit(RunCheck(*options, *intel));
+  });
 }
 
 }  // namespace kagami::cli

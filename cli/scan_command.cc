@@ -8,6 +8,7 @@
 #include "cli/engine_setup.h"
 #include "cli/signals.h"
 #include "cli/app_options.h"
+#include "cli/intel_options.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -22,6 +23,7 @@ struct ScanArgs {
   std::string checksums = "verify";
   TrafficArgs traffic;
   AppArgs app;
+  IntelArgs intel;
   bool quiet = false;
   std::vector<std::string> inputs;
 };
@@ -40,6 +42,8 @@ std::vector<std::pair<std::string, uint64_t>> AnomalyCounts(const decode::Decode
 int RunScan(const ScanArgs& args) {
   LoadedEngine loaded;
   if (!LoadEngine(args.rules, loaded)) return 2;
+  LoadedIntel intel;
+  if (!LoadIntel(args.intel, intel)) return 2;
 
   auto inputs = capture::ExpandInputs(args.inputs);
   if (!inputs.ok()) {
@@ -65,6 +69,7 @@ int RunScan(const ScanArgs& args) {
   }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
+  scanner.set_intel(intel.store);
   pipeline::RunControl control;
   InstallSignalHandlers(&control);
   output::ProgressLine progress(stderr, inputs->size(), false);
@@ -99,6 +104,11 @@ int RunScan(const ScanArgs& args) {
   summary.SetAnomalies(AnomalyCounts(scanner.decoder_counters()));
   AddTrafficCounters(scanner, summary);
   AddAppCounters(scanner, summary);
+  if (intel.store) {
+    summary.AddCounters("intel", {{"indicators", intel.store->size()},
+                                  {"feeds", intel.reports.size()},
+                                  {"lookups", scanner.intel_lookups()}});
+  }
   if (!args.quiet) summary.Print(stderr);
   return input_errors ? 1 : 0;
 }
@@ -117,6 +127,7 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
       ->capture_default_str();
   AddTrafficOptions(*cmd, args->traffic);
   AddAppOptions(*cmd, args->app);
+  AddIntelOptions(*cmd, args->intel);
   cmd->add_flag("--quiet,-q", args->quiet, "No summary on stderr");
   cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order")
       ->required();

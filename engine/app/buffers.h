@@ -140,11 +140,15 @@ struct TxInspectState {
   std::vector<uint32_t> pending;
   std::array<uint64_t, 2> scanned{};  // [to_server, to_client] buffer masks
   bool always_checked = false;        // rules without fast pattern were added to pending
+  // Which stages of the transaction were checked against indicator feeds
+  // (engine/pipeline's IntelMatcher bits), so each field is looked up once.
+  uint8_t intel_checked = 0;
   void Clear() {
     done.clear();
     pending.clear();
     scanned = {};
     always_checked = false;
+    intel_checked = 0;
   }
 };
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/output/eve_app.h"
+#include "engine/output/eve_intel.h"
 
 namespace kagami::output {
 namespace {
@@ -485,6 +486,31 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
   if (!rule.metadata.empty()) AppendMetadata(out, rule.metadata);
   out.push_back('}');
   AppendRecordTail(packet, ctx, true, out);
+}
+
+void EveWriter::FormatIntelAlert(const decode::Packet& packet, const intel::IntelStore& store,
+                                 const intel::Hit& hit, std::string_view observed, const EveContext& ctx,
+                                 std::string& out, const EveWriterOptions& options) {
+  AppendRecordHead(packet, ctx, "alert", out, options);
+  out.append(",\"alert\":");
+  AppendIntelAlertObject(out, store, hit, observed);
+  AppendRecordTail(packet, ctx, true, out);
+}
+
+void EveWriter::WriteIntelAlert(const decode::Packet& packet, const intel::IntelStore& store,
+                                const intel::Hit& hit, std::string_view observed, const EveContext& ctx) {
+  if (file_ == nullptr) {
+    ++write_errors_;
+    return;
+  }
+  buffer_.clear();
+  FormatIntelAlert(packet, store, hit, observed, ctx, buffer_, options_);
+  buffer_.push_back('\n');
+  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+    ++write_errors_;
+    return;
+  }
+  ++records_;
 }
 
 void EveWriter::FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,

@@ -14,6 +14,7 @@
 #include "common/community_id.h"
 #include "engine/app/app_layer.h"
 #include "engine/decode/packet.h"
+#include "engine/intel/intel_store.h"
 #include "rules/rule.h"
 
 namespace kagami::output {
@@ -71,6 +72,10 @@ class EveWriter {
   // Closes and reopens the file (no-op for stdout); safe to call between records.
   absl::Status Reopen();
   void WriteAlert(const decode::Packet& packet, const rules::Rule& rule, const EveContext& ctx);
+  // An alert for an indicator-feed hit (see eve_intel.h). `observed` is the
+  // value seen in traffic, when it is not an address of the packet.
+  void WriteIntelAlert(const decode::Packet& packet, const intel::IntelStore& store, const intel::Hit& hit,
+                       std::string_view observed, const EveContext& ctx);
   // An "http", "dns" or "tls" event for a completed transaction (ctx.tx).
   void WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx);
   void Flush();
@@ -81,6 +86,9 @@ class EveWriter {
   const std::string& path() const { return path_; }
   const EveWriterOptions& options() const { return options_; }
 
+  static void FormatIntelAlert(const decode::Packet& packet, const intel::IntelStore& store,
+                               const intel::Hit& hit, std::string_view observed, const EveContext& ctx,
+                               std::string& out, const EveWriterOptions& options = {});
   static void FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,
                                 std::string& out, const EveWriterOptions& options = {});
   // Formats an alert record without writing it (tests, other sinks).

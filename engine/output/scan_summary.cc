@@ -86,6 +86,7 @@ void ScanSummary::Print(FILE* out) const {
   for (const auto& [rule, count] : per_rule_) {
     rows.push_back({rule->gid, rule->sid, &rule->msg, count});
   }
+  for (const auto& [sid, c] : per_indicator_) rows.push_back({c.gid, sid, &c.signature, c.count});
   const auto key = [](const SignatureCount& r) {
     return std::tie(r.gid, r.sid, *r.msg);
   };

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,17 @@ class ScanSummary {
   void AddAlert(const rules::Rule& rule) {
     ++alerts_;
     ++per_rule_[&rule];
+  }
+  // An indicator-feed alert (engine/intel): keyed by sid; the signature text
+  // is copied on the indicator's first alert only.
+  void AddIntelAlert(uint32_t gid, uint32_t sid, std::string_view signature) {
+    ++alerts_;
+    auto [it, inserted] = per_indicator_.try_emplace(sid);
+    if (inserted) {
+      it->second.gid = gid;
+      it->second.signature.assign(signature);
+    }
+    ++it->second.count;
   }
   // Decoder anomaly counters by name; zero counts are left out when printed.
   void SetAnomalies(std::vector<std::pair<std::string, uint64_t>> anomalies) {
@@ -80,6 +92,12 @@ class ScanSummary {
   uint64_t bytes_ = 0;
   uint64_t alerts_ = 0;
   absl::flat_hash_map<const rules::Rule*, uint64_t> per_rule_;
+  struct IndicatorCount {
+    uint32_t gid = 0;
+    std::string signature;
+    uint64_t count = 0;
+  };
+  absl::flat_hash_map<uint32_t, IndicatorCount> per_indicator_;
   std::vector<std::pair<std::string, uint64_t>> anomalies_;
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, uint64_t>>>> counters_;
   std::vector<std::string> errors_;

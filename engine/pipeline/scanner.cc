@@ -52,6 +52,16 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
   flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd) { OnFlowEnd(f); });
 }
 
+void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store) {
+  using feeds::IndicatorType;
+  // HTTP bodies are hashed only when some indicator is a file digest.
+  const bool hashes = store && store->count(IndicatorType::kFileMd5) + store->count(IndicatorType::kFileSha1) +
+                                       store->count(IndicatorType::kFileSha256) >
+                                   0;
+  app_.set_hash_bodies(hashes);
+  intel_.set_store(std::move(store));
+}
+
 void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
   if (checksum_sampled_ >= kChecksumSample || packet.ip_version == 0) return;
   ++checksum_sampled_;
@@ -79,6 +89,18 @@ void Scanner::LogAlerts(const decode::Packet& packet, const output::EveContext& 
     if (summary_) summary_->AddAlert(*alert.rule);
   }
   if (!alerts_buffer_.empty() && options_.flush_alerts && eve_) eve_->Flush();
+}
+
+void Scanner::LogIntel(const decode::Packet& packet, std::span<const IntelMatch> matches,
+                       const output::EveContext& ctx) {
+  if (matches.empty()) return;
+  const intel::IntelStore& store = *intel_.store();
+  for (const IntelMatch& m : matches) {
+    ++alerts_;
+    if (eve_) eve_->WriteIntelAlert(packet, store, m.hit, m.observed, ctx);
+    if (summary_) summary_->AddIntelAlert(intel::kIntelGid, store.view(m.hit.indicator).sid, store.Signature(m.hit.indicator));
+  }
+  if (options_.flush_alerts && eve_) eve_->Flush();
 }
 
 void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
@@ -149,6 +171,7 @@ void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, c
     ctx.app_proto = app::AppProtoName(u.proto);
     ctx.tx = &u;
     LogAlerts(*p, ctx);
+    if (intel_.active()) LogIntel(*p, intel_.OnTransaction(f, u), ctx);
     const bool log = (u.proto == app::AppProto::kHttp && options_.log_http) ||
                      (u.proto == app::AppProto::kDns && options_.log_dns) ||
                      (u.proto == app::AppProto::kTls && options_.log_tls);
@@ -172,6 +195,7 @@ void Scanner::OnFlowEnd(flow::Flow& f) {
   app_.OnFlowEnd(f);
   InspectTransactions(f, nullptr, detect::FlowContext{}, output::EvePacketSource::kStreamFlowTimeout);
   app_.EndFlow(f);
+  intel_.OnFlowEnd(f);
   for (auto& states : scan_states_) {
     if (f.slot < states.size()) states[f.slot].reset();
   }
@@ -258,6 +282,10 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
     app_updates = true;
   }
   if (lookup.flow) fc.app_proto = static_cast<app::AppProto>(lookup.flow->app_proto);
+  if (lookup.created && intel_.active()) {
+    // Addresses are checked once, on the packet that opened the flow.
+    LogIntel(packet, intel_.OnFlowStart(*lookup.flow), ContextFor(packet, lookup.flow, source));
+  }
   InspectAndLog(packet, lookup.flow, fc, source);
   if (app_updates) InspectTransactions(*lookup.flow, &packet, fc, source);
   if (update && update->other.has_new()) {

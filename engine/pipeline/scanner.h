@@ -22,6 +22,7 @@
 #include "engine/flow/flow_table.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
+#include "engine/pipeline/intel_matcher.h"
 #include "engine/stream/tcp_reassembler.h"
 
 namespace kagami::pipeline {
@@ -70,6 +71,11 @@ class Scanner {
   // Reads `source` to its end (or until control->stop). A read error of the
   // source is returned after every packet before it was processed.
   absl::Status Run(capture::PacketSource& source, RunControl* control);
+
+  // Indicator feeds to match (optional; null or empty: none). Flows already
+  // under way keep the indicators they reported.
+  void set_intel(std::shared_ptr<const intel::IntelStore> store);
+  uint64_t intel_lookups() const { return intel_.lookups(); }
 
   // A terminal progress line redrawn as packets go by (optional).
   void set_progress(output::ProgressLine* progress) { progress_ = progress; }
@@ -120,6 +126,8 @@ class Scanner {
                                 output::EvePacketSource source) const;
   // Writes and counts the alerts in alerts_buffer_.
   void LogAlerts(const decode::Packet& packet, const output::EveContext& ctx);
+  // Writes and counts indicator-feed alerts.
+  void LogIntel(const decode::Packet& packet, std::span<const IntelMatch> matches, const output::EveContext& ctx);
   // Inspects stream data with no packet of its own: data a gap released in
   // the other direction, or a flow's last data at its end.
   void InspectPseudo(flow::Flow& flow, const stream::StreamChunk& chunk, output::EvePacketSource source);
@@ -150,6 +158,7 @@ class Scanner {
   app::TxView tx_view_;
   defrag::Defragmenter defrag_;
   std::unique_ptr<detect::DetectContext> detect_;
+  IntelMatcher intel_;
   // Per direction (0: to server), by flow slot, as the reassembler keeps
   // sessions; freed when the flow ends.
   detect::StreamScanMemory scan_memory_;

@@ -1,0 +1,176 @@
+#include "engine/pipeline/intel_matcher.h"
+
+#include <algorithm>
+
+#include "rules/feeds/normalize.h"
+
+namespace kagami::pipeline {
+namespace {
+
+using intel::Where;
+
+// Stages of a transaction checked once each (TxInspectState::intel_checked).
+constexpr uint8_t kRequestChecked = 1;   // HTTP request headers, DNS message, TLS ClientHello
+constexpr uint8_t kResponseChecked = 2;  // TLS ServerHello
+constexpr uint8_t kCertChecked = 4;      // TLS certificate
+constexpr uint8_t kRequestBodyChecked = 8;    // HTTP request body digests
+constexpr uint8_t kResponseBodyChecked = 16;  // HTTP response body digests
+
+bool IsNameRecord(uint16_t type) {
+  // CNAME, NS, PTR, DNAME and MX carry a name in rdata (Record::rdata).
+  return type == 5 || type == 2 || type == 12 || type == 39 || type == 15;
+}
+
+// "aa:bb:cc" -> "aabbcc" into `out` (capacity kept).
+std::string_view StripColons(std::string_view fp, std::string& out) {
+  out.clear();
+  for (char c : fp) {
+    if (c != ':') out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+void IntelMatcher::set_store(std::shared_ptr<const intel::IntelStore> store) {
+  store_ = std::move(store);
+  // Reported sets stay: a reload does not re-alert indicators a live flow
+  // already reported.
+}
+
+bool IntelMatcher::FirstInFlow(uint32_t slot, uint32_t indicator) {
+  if (slot >= reported_.size()) reported_.resize(slot + 1);
+  std::vector<uint32_t>& seen = reported_[slot];
+  if (std::find(seen.begin(), seen.end(), indicator) != seen.end()) return false;
+  seen.push_back(indicator);
+  return true;
+}
+
+void IntelMatcher::OnFlowEnd(const flow::Flow& f) {
+  if (f.slot < reported_.size()) reported_[f.slot].clear();
+}
+
+void IntelMatcher::FactsFor(const flow::Flow& f) {
+  const bool client_is_lo = f.client_addr == f.key.lo_addr && f.client_port == f.key.lo_port;
+  facts_ = intel::Facts{};
+  facts_.src = f.client_addr;
+  facts_.dst = client_is_lo ? f.key.hi_addr : f.key.lo_addr;
+  facts_.sport = f.client_port;
+  facts_.dport = client_is_lo ? f.key.hi_port : f.key.lo_port;
+  facts_.has_ports = f.key.proto == 6 || f.key.proto == 17 || f.key.proto == 132;
+}
+
+void IntelMatcher::Check(const flow::Flow& f, Where where, std::string_view value) {
+  if (value.empty() || !store_->wants(where)) return;
+  ++lookups_;
+  hits_.clear();
+  store_->MatchValue(where, value, facts_, &hits_);
+  for (const intel::Hit& h : hits_) {
+    if (FirstInFlow(f.slot, h.indicator)) matches_.push_back(IntelMatch{h, value});
+  }
+}
+
+std::span<const IntelMatch> IntelMatcher::OnFlowStart(const flow::Flow& f) {
+  matches_.clear();
+  if (!active()) return {};
+  FactsFor(f);
+  ++lookups_;
+  hits_.clear();
+  store_->MatchFlow(facts_, &hits_);
+  for (const intel::Hit& h : hits_) {
+    if (FirstInFlow(f.slot, h.indicator)) matches_.push_back(IntelMatch{h, {}});
+  }
+  return matches_;
+}
+
+void IntelMatcher::CheckDigests(const flow::Flow& f, const app::http::BodyDigest& d) {
+  Check(f, Where::kFileMd5, d.md5);
+  Check(f, Where::kFileSha1, d.sha1);
+  Check(f, Where::kFileSha256, d.sha256);
+}
+
+void IntelMatcher::CheckHttp(const flow::Flow& f, const app::TxUpdate& u) {
+  using P = app::http::Transaction::Progress;
+  const app::http::Transaction& tx = *u.http;
+  uint8_t& checked = u.state->intel_checked;
+  // Request headers are complete once the body (or the next request) began.
+  if (!(checked & kRequestChecked) && tx.request_progress >= P::kBody) {
+    checked |= kRequestChecked;
+    std::string_view url;
+    if (store_->wants(Where::kHttpUrl) &&
+        feeds::UrlKeyForRequestInto(tx.host_raw, tx.uri_raw, &url_joined_, &url_key_)) {
+      url = url_key_;
+    }
+    facts_.values[static_cast<int>(Where::kHttpHost)] = tx.host;
+    facts_.values[static_cast<int>(Where::kHttpUrl)] = url;
+    facts_.values[static_cast<int>(Where::kHttpUserAgent)] = tx.user_agent;
+    Check(f, Where::kHttpHost, tx.host);
+    Check(f, Where::kHttpUrl, url);
+    Check(f, Where::kHttpUserAgent, tx.user_agent);
+  }
+  // Digests exist once a body is complete (HttpOptions::hash_bodies).
+  if (!(checked & kRequestBodyChecked) && tx.request_progress == P::kComplete) {
+    checked |= kRequestBodyChecked;
+    CheckDigests(f, tx.request_digest);
+  }
+  if (!(checked & kResponseBodyChecked) && tx.response_progress == P::kComplete) {
+    checked |= kResponseBodyChecked;
+    CheckDigests(f, tx.response_digest);
+  }
+}
+
+void IntelMatcher::CheckDns(const flow::Flow& f, const app::TxUpdate& u) {
+  const app::dns::Message& m = *u.dns;
+  if (u.state->intel_checked & kRequestChecked) return;
+  u.state->intel_checked |= kRequestChecked;
+  // A response repeats the question: it counts as a query seen (a capture
+  // may hold only the answers), and its answers are checked too.
+  for (const app::dns::Question& q : m.questions) Check(f, Where::kDnsQuery, q.name);
+  if (!m.response) return;
+  for (const app::dns::Record& r : m.answers) {
+    Check(f, Where::kDnsAnswer, r.name);
+    if (IsNameRecord(r.type)) Check(f, Where::kDnsAnswer, r.rdata);
+  }
+}
+
+void IntelMatcher::CheckTls(const flow::Flow& f, const app::TxUpdate& u) {
+  const app::tls::Session& s = *u.tls;
+  uint8_t& checked = u.state->intel_checked;
+  if (s.client_hello && s.client_hello_done && !(checked & kRequestChecked)) {
+    checked |= kRequestChecked;
+    const app::tls::ClientHello& ch = *s.client_hello;
+    facts_.values[static_cast<int>(Where::kTlsSni)] = ch.sni;
+    facts_.values[static_cast<int>(Where::kTlsJa3)] = ch.ja3_hash;
+    facts_.values[static_cast<int>(Where::kTlsJa4)] = ch.ja4;
+    Check(f, Where::kTlsSni, ch.sni);
+    Check(f, Where::kTlsJa3, ch.ja3_hash);
+    Check(f, Where::kTlsJa4, ch.ja4);
+  }
+  if (s.server_hello && s.server_hello_done && !(checked & kResponseChecked)) {
+    checked |= kResponseChecked;
+    Check(f, Where::kTlsJa3s, s.server_hello->ja3s_hash);
+  }
+  if (s.certificates_done && !s.certificates.empty() && !(checked & kCertChecked)) {
+    checked |= kCertChecked;
+    // The leaf is the server's own certificate; indicators name that one.
+    const app::tls::Certificate& leaf = s.certificates.front();
+    Check(f, Where::kTlsCertSha1, StripColons(leaf.fingerprint_sha1, hex_sha1_));
+    Check(f, Where::kTlsCertSha256, StripColons(leaf.fingerprint_sha256, hex_sha256_));
+  }
+}
+
+std::span<const IntelMatch> IntelMatcher::OnTransaction(const flow::Flow& f, const app::TxUpdate& u) {
+  matches_.clear();
+  if (!active() || !u.state) return {};
+  FactsFor(f);
+  if (u.http) {
+    CheckHttp(f, u);
+  } else if (u.dns) {
+    CheckDns(f, u);
+  } else if (u.tls) {
+    CheckTls(f, u);
+  }
+  return matches_;
+}
+
+}  // namespace kagami::pipeline

@@ -1,0 +1,66 @@
+#pragma once
+// IntelMatcher: holds a worker's view of the loaded indicator feeds and asks
+// them the questions traffic raises: a new flow's two addresses (once per
+// flow, not per packet), and each transaction's fields as the app layer
+// completes them (HTTP request headers and body digests, DNS query and
+// answers, TLS hellos and certificate). Each indicator alerts at most once
+// per flow.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/app/app_layer.h"
+#include "engine/flow/flow.h"
+#include "engine/intel/intel_store.h"
+
+namespace kagami::pipeline {
+
+struct IntelMatch {
+  intel::Hit hit;
+  // The value as seen in traffic (a name, URL key, hash...); for addresses
+  // empty (the record's src_ip/dest_ip say it). Valid until the next call.
+  std::string_view observed;
+};
+
+class IntelMatcher {
+ public:
+  void set_store(std::shared_ptr<const intel::IntelStore> store);
+  const intel::IntelStore* store() const { return store_.get(); }
+  bool active() const { return store_ && !store_->empty(); }
+
+  // A flow's first packet: its client and server addresses.
+  std::span<const IntelMatch> OnFlowStart(const flow::Flow& f);
+  // An app-layer update: the fields that became known since the last one.
+  std::span<const IntelMatch> OnTransaction(const flow::Flow& f, const app::TxUpdate& u);
+  // The flow is gone: its slot's reported set starts empty for the next one.
+  void OnFlowEnd(const flow::Flow& f);
+
+  uint64_t lookups() const { return lookups_; }
+
+ private:
+  void Check(const flow::Flow& f, intel::Where where, std::string_view value);
+  void FactsFor(const flow::Flow& f);
+  void CheckHttp(const flow::Flow& f, const app::TxUpdate& u);
+  void CheckDigests(const flow::Flow& f, const app::http::BodyDigest& d);
+  void CheckDns(const flow::Flow& f, const app::TxUpdate& u);
+  void CheckTls(const flow::Flow& f, const app::TxUpdate& u);
+  // True the first time `indicator` fires on the flow in `slot`.
+  bool FirstInFlow(uint32_t slot, uint32_t indicator);
+
+  std::shared_ptr<const intel::IntelStore> store_;
+  intel::Facts facts_;
+  std::vector<intel::Hit> hits_;
+  std::vector<IntelMatch> matches_;
+  // Indicators already reported, by flow slot (small: usually empty).
+  std::vector<std::vector<uint32_t>> reported_;
+  std::string url_joined_, url_key_;
+  // Certificate fingerprints without their ':' separators.
+  std::string hex_sha1_, hex_sha256_;
+  uint64_t lookups_ = 0;
+};
+
+}  // namespace kagami::pipeline
