@@ -13,21 +13,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/feeds/feed_test_util.h"
 #include "rules/feeds/collecting_sink.h"
 #include "rules/feeds/feed_reader.h"
 
 namespace kagami::feeds {
 namespace {
 
-using Severity = rules::Diagnostic::Severity;
+using namespace kagami::feeds::testing;  // NOLINT: test helpers
 
-struct Loaded {
-  bool ok = false;
-  CollectingSink sink;
-  FeedReport report;
-  const std::vector<Indicator>& indicators() const { return sink.indicators; }
-  const Term& term(size_t i) const { return sink.indicators.at(i).clauses.at(0).terms.at(0); }
-};
+using Severity = rules::Diagnostic::Severity;
 
 Loaded Csv(std::string_view text) {
   Loaded l;
@@ -35,18 +30,6 @@ Loaded Csv(std::string_view text) {
   return l;
 }
 
-// Every diagnostic as "file:line:col: severity: message".
-std::vector<std::string> Messages(const FeedReport& report) {
-  std::vector<std::string> out;
-  for (const rules::Diagnostic& d : report.diagnostics) out.push_back(d.ToString());
-  return out;
-}
-
-rules::IpRange Range(const char* lo, const char* hi) {
-  return {*IpAddress::Parse(lo), *IpAddress::Parse(hi)};
-}
-
-size_t Count(const FeedReport& r, IndicatorType t) { return r.counts[static_cast<int>(t)]; }
 
 TEST(CsvReader, NetworkAddressTypes) {
   Loaded l =

@@ -12,10 +12,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/feeds/feed_test_util.h"
 #include "rules/feeds/collecting_sink.h"
 
 namespace kagami::feeds {
 namespace {
+
+using namespace kagami::feeds::testing;  // NOLINT: test helpers
 
 // A file under the test temp dir, removed when the test ends.
 class TempFile {
@@ -32,10 +35,6 @@ class TempFile {
  private:
   std::string path_;
 };
-
-rules::IpRange Range(const char* lo, const char* hi) {
-  return {*IpAddress::Parse(lo), *IpAddress::Parse(hi)};
-}
 
 TEST(FeedFormat, Names) {
   EXPECT_EQ(ParseFeedFormat("auto"), FeedFormat::kAuto);

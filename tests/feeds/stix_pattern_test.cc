@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/feeds/feed_test_util.h"
 
 namespace kagami::feeds {
 namespace {
+
+using namespace kagami::feeds::testing;  // NOLINT: test helpers
 
 using T = IndicatorType;
 
@@ -42,7 +45,6 @@ std::string At(std::string_view pattern, std::string_view needle) {
   return std::to_string(at) + ": ";
 }
 
-rules::IpRange Range(const char* lo, const char* hi) { return {*IpAddress::Parse(lo), *IpAddress::Parse(hi)}; }
 
 Term IpTerm(const char* lo, const char* hi, Side side = Side::kEither) {
   Term t;
