@@ -82,9 +82,9 @@ class AppLayer {
   const AppCounters& counters() const { return counters_; }
   // Flows holding app-layer state (a parser or bytes waiting for detection).
   size_t flows_with_state() const { return live_; }
-  // HTTP body digests (file-hash indicators) for flows whose HTTP parser
-  // starts from now on.
-  void set_hash_bodies(bool on) { options_.http.hash_bodies = on; }
+  // HTTP body digests to compute (http::DigestKind bits; file-hash
+  // indicators) for flows whose HTTP parser starts from now on.
+  void set_body_digests(uint8_t kinds) { options_.http.body_digests = kinds; }
 
  private:
   struct FlowApp;

@@ -108,7 +108,7 @@ void IntelMatcher::CheckHttp(const flow::Flow& f, const app::TxUpdate& u) {
     Check(f, Where::kHttpUrl, url);
     Check(f, Where::kHttpUserAgent, tx.user_agent);
   }
-  // Digests exist once a body is complete (HttpOptions::hash_bodies).
+  // Digests exist once a body is complete (HttpOptions::body_digests).
   if (!(checked & kRequestBodyChecked) && tx.request_progress == P::kComplete) {
     checked |= kRequestBodyChecked;
     CheckDigests(f, tx.request_digest);

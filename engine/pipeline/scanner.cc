@@ -54,11 +54,13 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
 
 void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store) {
   using feeds::IndicatorType;
-  // HTTP bodies are hashed only when some indicator is a file digest.
-  const bool hashes = store && store->count(IndicatorType::kFileMd5) + store->count(IndicatorType::kFileSha1) +
-                                       store->count(IndicatorType::kFileSha256) >
-                                   0;
-  app_.set_hash_bodies(hashes);
+  // HTTP bodies are hashed only with the digests some indicator names
+  // (MD5 alone costs more than the rest of the HTTP path).
+  uint8_t digests = 0;
+  if (store && store->count(IndicatorType::kFileMd5)) digests |= app::http::kDigestMd5;
+  if (store && store->count(IndicatorType::kFileSha1)) digests |= app::http::kDigestSha1;
+  if (store && store->count(IndicatorType::kFileSha256)) digests |= app::http::kDigestSha256;
+  app_.set_body_digests(digests);
   intel_.set_store(std::move(store));
 }
 

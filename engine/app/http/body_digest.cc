@@ -29,19 +29,23 @@ BodyDigester::~BodyDigester() {
   for (EVP_MD_CTX* c : ctx_) EVP_MD_CTX_free(c);
 }
 
-void BodyDigester::Start(uint64_t tx_id) {
+void BodyDigester::Start(uint64_t tx_id, uint8_t kinds) {
+  valid_ = true;
   for (int i = 0; i < 3; ++i) {
+    if (!(kinds & (1u << i))) continue;
     if (!ctx_[i]) ctx_[i] = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx_[i], Digest(i), nullptr);
+    valid_ = valid_ && ctx_[i] && EVP_DigestInit_ex(ctx_[i], Digest(i), nullptr) == 1;
   }
   active_ = true;
-  valid_ = ctx_[0] && ctx_[1] && ctx_[2];
+  kinds_ = kinds;
   tx_id_ = tx_id;
 }
 
 void BodyDigester::Update(const uint8_t* data, size_t len) {
   if (!active_ || !valid_ || len == 0) return;
-  for (EVP_MD_CTX* c : ctx_) EVP_DigestUpdate(c, data, len);
+  for (int i = 0; i < 3; ++i) {
+    if (kinds_ & (1u << i)) EVP_DigestUpdate(ctx_[i], data, len);
+  }
 }
 
 void BodyDigester::Finish(BodyDigest* out) {
@@ -52,6 +56,7 @@ void BodyDigester::Finish(BodyDigest* out) {
   unsigned n = 0;
   std::string* fields[3] = {&out->md5, &out->sha1, &out->sha256};
   for (int i = 0; i < 3; ++i) {
+    if (!(kinds_ & (1u << i))) continue;
     EVP_DigestFinal_ex(ctx_[i], d, &n);
     AppendHex(*fields[i], d, n);
   }

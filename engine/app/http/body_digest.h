@@ -12,17 +12,20 @@ typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace kagami::app::http {
 
-// Lower-case hex digests of a whole body; empty when not computed (hashing
-// off, no body, or bytes of it were lost or not decoded).
+// Lower-case hex digests of a whole body; each empty when not computed
+// (not asked for, no body, or bytes of it were lost or not decoded).
 struct BodyDigest {
   std::string md5, sha1, sha256;
-  bool empty() const { return md5.empty(); }
+  bool empty() const { return md5.empty() && sha1.empty() && sha256.empty(); }
   void Clear() {
     md5.clear();
     sha1.clear();
     sha256.clear();
   }
 };
+
+// Which digests to compute (HttpOptions::body_digests).
+enum DigestKind : uint8_t { kDigestMd5 = 1, kDigestSha1 = 2, kDigestSha256 = 4 };
 
 class BodyDigester {
  public:
@@ -31,8 +34,9 @@ class BodyDigester {
   BodyDigester(const BodyDigester&) = delete;
   BodyDigester& operator=(const BodyDigester&) = delete;
 
-  // Starts a body (ends any body in progress without a result).
-  void Start(uint64_t tx_id);
+  // Starts a body (ends any body in progress without a result), computing
+  // the digests in `kinds` (DigestKind bits).
+  void Start(uint64_t tx_id, uint8_t kinds);
   bool active() const { return active_; }
   uint64_t tx_id() const { return tx_id_; }
   void Update(const uint8_t* data, size_t len);
@@ -45,6 +49,7 @@ class BodyDigester {
  private:
   EVP_MD_CTX* ctx_[3] = {nullptr, nullptr, nullptr};  // md5, sha1, sha256
   bool active_ = false, valid_ = false;
+  uint8_t kinds_ = 0;
   uint64_t tx_id_ = 0;
 };
 

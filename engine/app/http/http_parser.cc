@@ -192,7 +192,7 @@ struct HttpParser::Side {
   bool closed = false;
   ContentDecoder decoder;
   uint64_t decoded_cap = 0;  // bytes the body may produce (bomb cap)
-  BodyDigester digester;     // HttpOptions::hash_bodies
+  BodyDigester digester;     // HttpOptions::body_digests
   // A response that may not have a body (HEAD, 204, 304) but declared one:
   // if non-HTTP bytes follow, they are that body after all.
   uint64_t nobody_tx = kNoTx;
@@ -1008,8 +1008,8 @@ size_t HttpParser::FeedBody(Side& s, Transaction* tx, bool request, const uint8_
 
 void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t* data, size_t len) {
   if (len == 0 || !tx) return;
-  if (options_.hash_bodies) {
-    if (!s.digester.active() || s.digester.tx_id() != tx->id) s.digester.Start(tx->id);
+  if (options_.body_digests) {
+    if (!s.digester.active() || s.digester.tx_id() != tx->id) s.digester.Start(tx->id, options_.body_digests);
     if (s.decoder.layers() == 0) {
       s.digester.Update(data, len);
     } else if (!options_.keep_bodies) {
@@ -1027,7 +1027,7 @@ void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t*
     sink.Write(data, len);
     return;
   }
-  if (options_.hash_bodies) sink.set_digester(&s.digester);
+  if (options_.body_digests) sink.set_digester(&s.digester);
   const bool more = s.decoder.Decode(data, len, sink);
   if (s.decoder.TakeFailure()) {
     AddAnomaly(tx, s, Anomaly::kDecompressionFailed);
@@ -1041,7 +1041,7 @@ void HttpParser::FinishSide(Side& s, Transaction* tx, bool request) {
     if (s.decoder.layers() > 0 && options_.keep_bodies) {
       const uint64_t limit = request ? options_.request_body_limit : options_.response_body_limit;
       BodySink sink(*tx, request, limit, s.decoded_cap);
-      if (options_.hash_bodies && s.digester.active() && s.digester.tx_id() == tx->id) sink.set_digester(&s.digester);
+      if (options_.body_digests && s.digester.active() && s.digester.tx_id() == tx->id) sink.set_digester(&s.digester);
       s.decoder.Finish(sink);
       if (s.decoder.TakeFailure()) {
         AddAnomaly(tx, s, Anomaly::kDecompressionFailed);

@@ -74,11 +74,12 @@ struct HttpOptions {
   // Keep (and decompress) bodies. The app layer turns it off when no rule
   // inspects a body: framing is still followed, bytes still counted.
   bool keep_bodies = true;
-  // Compute MD5/SHA-1/SHA-256 of each whole body (Transaction::*_digest), for
-  // file-hash indicators. Identity bodies are hashed whatever the limits;
-  // content-encoded ones are hashed decoded, so only when bodies are kept and
-  // the decoded body fits its limit.
-  bool hash_bodies = false;
+  // Digests of each whole body to compute (DigestKind bits: MD5, SHA-1,
+  // SHA-256; Transaction::*_digest), for file-hash indicators; 0 = none.
+  // Identity bodies are hashed whatever the limits; content-encoded ones are
+  // hashed decoded, so only when bodies are kept and the decoded body fits
+  // its limit.
+  uint8_t body_digests = 0;
 };
 
 struct Header {
@@ -110,7 +111,7 @@ struct Transaction {
   std::string response_body{};
   uint64_t response_body_bytes = 0;
   int64_t response_content_length = -1;  // declared, -1 unknown
-  // Digests of the whole decoded bodies (HttpOptions::hash_bodies), set when
+  // Digests of the whole decoded bodies (HttpOptions::body_digests), set when
   // the body is complete; empty otherwise.
   BodyDigest request_digest{}, response_digest{};
   // progress

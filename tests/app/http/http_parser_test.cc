@@ -598,7 +598,7 @@ void ExpectDigest(const BodyDigest& got, std::string_view body) {
 
 HttpOptions Hashing(uint32_t limit = 100 * 1024, bool keep = true) {
   HttpOptions o;
-  o.hash_bodies = true;
+  o.body_digests = kDigestMd5 | kDigestSha1 | kDigestSha256;
   o.response_body_limit = limit;
   o.request_body_limit = limit;
   o.keep_bodies = keep;
@@ -661,6 +661,18 @@ TEST(HttpBodyDigest, EncodedBodiesAreHashedDecodedOnlyWhenWhollyDecoded) {
   EXPECT_TRUE(cut[0].response_digest.empty());
   auto unkept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(100 * 1024, false));
   EXPECT_TRUE(unkept[0].response_digest.empty());
+}
+
+TEST(HttpBodyDigest, OnlyTheDigestsAskedForAreComputed) {
+  const std::string file = Payload(700);
+  HttpOptions o;
+  o.body_digests = kDigestSha256;
+  auto txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
+                    {kRes, "HTTP/1.1 200 OK\r\nContent-Length: 700\r\n\r\n" + file}},
+                   o);
+  EXPECT_TRUE(txs[0].response_digest.md5.empty());
+  EXPECT_TRUE(txs[0].response_digest.sha1.empty());
+  EXPECT_EQ(txs[0].response_digest.sha256, HexDigest("SHA256", file));
 }
 
 TEST(HttpBodyDigest, GapInsideTheBodyLeavesNoDigest) {
