@@ -113,5 +113,48 @@ TEST(LiveE2eTest, CapturesFiltersReopensAndStopsCleanly) {
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
+// Indicator feeds on a live interface: an address indicator alerts once for
+// the flow however many of its packets arrive.
+TEST(LiveE2eTest, IndicatorFeedAlertsOncePerFlow) {
+  if (geteuid() != 0 || !Sh("command -v ip")) GTEST_SKIP() << "needs root and iproute2";
+  VethPair veth;
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
+  std::string tmpl = ::testing::TempDir() + "kagami-live-intel-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  std::string dir = tmpl;
+  std::string rules = dir + "/none.rules";
+  std::ofstream(rules) << "# indicators only\n";
+  std::string feed = dir + "/feed.csv";
+  std::ofstream(feed) << "type,value,family\nip,192.0.2.77,Datper\n";
+  std::string eve = dir + "/eve.json";
+  pid_t pid = StartKagami({"live", "-i", veth.listener(), "--bpf", "udp port 9999", "--rules", rules, "--intel", feed,
+                           "--eve", eve},
+                          dir);
+  ASSERT_GT(pid, 0);
+  for (int i = 0; i < 300 && ReadFile(dir + "/stderr").find("listening on") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(ReadFile(dir + "/stderr"), HasSubstr("and 1 indicators"));
+  Bytes c2 = EthUdp("192.0.2.77", 5000, "192.0.2.2", 9999, "beacon");
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    ASSERT_TRUE(SendFrame(veth.sender(), c2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = ReadFile(eve).find("\"gid\":9000") != std::string::npos;  // live flushes every alert
+  }
+  ASSERT_TRUE(seen) << ReadFile(dir + "/stderr");
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(SendFrame(veth.sender(), c2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(pid, SIGINT);
+  ProcessResult r = WaitKagami(pid, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = ReadFile(eve);
+  size_t alerts = 0;
+  for (size_t at = text.find("\"gid\":9000"); at != std::string::npos; at = text.find("\"gid\":9000", at + 1)) ++alerts;
+  EXPECT_EQ(alerts, 1u) << text;
+  EXPECT_THAT(text, HasSubstr("\"seen_in\":\"ip.src\""));
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
 }  // namespace
 }  // namespace kagami::testing
