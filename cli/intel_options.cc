@@ -1,9 +1,12 @@
 #include "cli/intel_options.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cli/engine_setup.h"
 #include "rules/feeds/feed_reader.h"
 
 namespace kagami::cli {
@@ -31,6 +34,21 @@ void AddIntelOptions(CLI::App& app, IntelArgs& args) {
   app.add_option("--intel-format", args.format, "Feed format: auto, stix, zeek or csv")
       ->check(CLI::IsMember({"auto", "stix", "zeek", "csv"}))
       ->capture_default_str();
+}
+
+void UseShippedFeedsIfNoneGiven(const std::vector<std::string>& rule_paths, IntelArgs& args) {
+  if (!rule_paths.empty() || !args.feeds.empty() || !args.exact_feeds.empty()) return;
+  std::error_code ec;
+  std::vector<std::string> found;
+  for (const auto& pack : std::filesystem::directory_iterator(ShippedPacksDir(), ec)) {
+    const std::filesystem::path intel_dir = pack.path() / "intel";
+    if (!std::filesystem::is_directory(intel_dir, ec)) continue;
+    for (const auto& feed : std::filesystem::directory_iterator(intel_dir, ec)) {
+      if (feed.is_regular_file(ec)) found.push_back(feed.path().string());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  args.feeds = std::move(found);
 }
 
 std::string DescribeFeed(const feeds::FeedReport& r) {

@@ -36,8 +36,10 @@ void StopLive() {
 int RunLive(const LiveArgs& args) {
   LoadedEngine loaded;
   if (!LoadEngine(args.rules, loaded)) return 2;
+  IntelArgs intel_args = args.intel;
+  UseShippedFeedsIfNoneGiven(args.rules.rule_paths, intel_args);
   LoadedIntel intel;
-  if (!LoadIntel(args.intel, intel)) return 2;
+  if (!LoadIntel(intel_args, intel)) return 2;
   output::EveWriter eve;
   if (absl::Status s = eve.Open(args.eve); !s.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());

@@ -42,8 +42,10 @@ std::vector<std::pair<std::string, uint64_t>> AnomalyCounts(const decode::Decode
 int RunScan(const ScanArgs& args) {
   LoadedEngine loaded;
   if (!LoadEngine(args.rules, loaded)) return 2;
+  IntelArgs intel_args = args.intel;
+  UseShippedFeedsIfNoneGiven(args.rules.rule_paths, intel_args);
   LoadedIntel intel;
-  if (!LoadIntel(args.intel, intel)) return 2;
+  if (!LoadIntel(intel_args, intel)) return 2;
 
   auto inputs = capture::ExpandInputs(args.inputs);
   if (!inputs.ok()) {

@@ -260,5 +260,28 @@ TEST_F(IntelE2eTest, RulesCheckCountsTypesAndReportsProblems) {
   EXPECT_THAT(broken.out, HasSubstr("bad.json (stix): 1 indicator: 1 domain"));
 }
 
+// No --rules and no --intel: the shipped packs' signatures and the feeds in
+// each pack's intel/ folder both load. Naming rules turns the default off.
+TEST_F(IntelE2eTest, ShippedPackFeedsLoadWhenNothingIsNamed) {
+  const std::string packs = dir_ + "/packs";
+  ASSERT_EQ(std::system(("mkdir -p '" + packs + "/tick/intel'").c_str()), 0);
+  std::ofstream(packs + "/tick/tick.rules") << "# no signatures in this test pack\n";
+  std::ofstream(packs + "/tick/intel/indicators.csv", std::ios::binary) << kCsv;
+  ASSERT_EQ(setenv("KAGAMI_PACKS", packs.c_str(), 1), 0);
+  const std::string eve = dir_ + "/shipped.eve.json";
+  ProcessResult r = RunKagami({"scan", "--eve", eve, pcap_}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("intel: 5 indicators, 1 feed"));
+  size_t intel_alerts = 0;
+  std::istringstream in(ReadFile(eve));
+  for (std::string line; std::getline(in, line);) intel_alerts += Field(line, "gid") == "9000";
+  EXPECT_EQ(intel_alerts, kExpected.size());
+  const std::string explicit_eve = dir_ + "/explicit.eve.json";
+  ProcessResult e = RunKagami({"scan", "--rules", rules_, "--eve", explicit_eve, pcap_}, dir_);
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_THAT(ReadFile(explicit_eve), ::testing::Not(HasSubstr("\"gid\":9000")));
+  unsetenv("KAGAMI_PACKS");
+}
+
 }  // namespace
 }  // namespace kagami::testing
