@@ -66,6 +66,7 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit) {
     }
     set_exit(RunCheck(*options, *intel));
   });
+  AddRulesTestCommand(rules, set_exit);
 }
 
 }  // namespace kagami::cli
