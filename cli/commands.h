@@ -11,6 +11,7 @@ namespace kagami::cli {
 void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit);
 void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit);
 void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit);
+void AddIntelCommand(CLI::App& app, std::function<void(int)> set_exit);
 // `rules test`, registered by AddRulesCommand on its `rules` subcommand.
 void AddRulesTestCommand(CLI::App* rules, std::function<void(int)> set_exit);
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   kagami::cli::AddScanCommand(app, set_exit);
   kagami::cli::AddLiveCommand(app, set_exit);
   kagami::cli::AddRulesCommand(app, set_exit);
+  kagami::cli::AddIntelCommand(app, set_exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
