@@ -5,7 +5,7 @@ SHARED ?= $(abspath ../shared)
 KAGAMI := build/release/cli/kagami
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan demo test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
+.PHONY: all deps build build-asan demo packs test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
 
 all: build
 
@@ -19,6 +19,12 @@ build: deps
 build-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j$(JOBS)
+
+# The shipped packs' STIX feeds, generated from their reviewed sources (a test
+# checks the committed files match).
+packs: build
+	@$(KAGAMI) intel export --to stix --created 2026-11-26T00:00:00.000Z \
+	  -o rules/packs/tick/intel/tick-indicators.stix.json rules/packs/tick/source/tick-indicators.csv
 
 # Scan the bundled capture with the shipped packs; EVE alerts on stdout, the
 # summary on stderr.

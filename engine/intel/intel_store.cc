@@ -235,18 +235,24 @@ std::string IntelStore::Signature(uint32_t indicator) const {
   std::string s = "KAGAMI INTEL ";
   if (!v.name.empty()) {
     s.append(v.name);
-    return s;
+  } else {
+    s.append(feeds::IndicatorTypeName(v.type));
+    s.push_back(' ');
+    s.append(v.value);
   }
-  s.append(feeds::IndicatorTypeName(v.type));
-  s.push_back(' ');
-  s.append(v.value);
-  const std::string* who = !v.intrusion_sets.empty() ? &v.intrusion_sets.front()
-                           : !v.campaigns.empty()    ? &v.campaigns.front()
-                           : !v.malware.empty()      ? &v.malware.front()
-                                                     : nullptr;
-  if (who != nullptr) {
+  // Who it belongs to, as an analyst reads it in a SIEM list: the group (or
+  // campaign), then the malware family; parts the name already says are left out.
+  const std::string* group = !v.intrusion_sets.empty() ? &v.intrusion_sets.front()
+                             : !v.campaigns.empty()    ? &v.campaigns.front()
+                                                       : nullptr;
+  const std::string* family = !v.malware.empty() ? &v.malware.front() : nullptr;
+  if (group && v.name.find(*group) != std::string_view::npos) group = nullptr;
+  if (family && v.name.find(*family) != std::string_view::npos) family = nullptr;
+  if (group || family) {
     s.append(" (");
-    s.append(*who);
+    if (group) s.append(*group);
+    if (group && family) s.append(" / ");
+    if (family) s.append(*family);
     s.push_back(')');
   }
   return s;

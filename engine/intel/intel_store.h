@@ -104,9 +104,10 @@ class IntelStore {
     std::span<const std::string> campaigns, intrusion_sets, malware, labels;
   };
   View view(uint32_t indicator) const;
-  // "KAGAMI INTEL <type> <value>", plus " (<attribution>)" with the first
-  // intrusion set, else campaign, else malware family; or, for an indicator
-  // with a (STIX) name, "KAGAMI INTEL <name>".
+  // "KAGAMI INTEL <name>" for a named (STIX) indicator, else "KAGAMI INTEL
+  // <type> <value>"; then " (<group> / <family>)": the first intrusion set,
+  // else campaign, and the first malware family, each left out when the
+  // name already says it.
   std::string Signature(uint32_t indicator) const;
 
   size_t memory_bytes() const;

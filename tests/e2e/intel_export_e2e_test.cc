@@ -115,5 +115,19 @@ TEST_F(IntelExportE2eTest, OptionsFingerprintsAndErrors) {
   EXPECT_NE(access(out.c_str(), F_OK), 0);
 }
 
+// The shipped Tick feed is generated from its reviewed source by `make packs`
+// and never edited by hand: regenerating it gives the committed bytes.
+TEST_F(IntelExportE2eTest, ShippedTickBundleIsGeneratedFromItsSource) {
+  const std::string root = KAGAMI_SOURCE_DIR;
+  const std::string source = root + "/rules/packs/tick/source/tick-indicators.csv";
+  const std::string shipped = root + "/rules/packs/tick/intel/tick-indicators.stix.json";
+  const std::string out = dir_ + "/regenerated.stix.json";
+  // The same command as the Makefile's `packs` target.
+  ProcessResult r = RunKagami(
+      {"intel", "export", "--to", "stix", "--created", "2026-11-26T00:00:00.000Z", "-o", out, source}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(out), ReadFile(shipped)) << "run `make packs` after editing " << source;
+}
+
 }  // namespace
 }  // namespace kagami::testing

@@ -71,7 +71,7 @@ TEST(IntelStoreBuilder, StixAttributionArrivesAfterTheIndicator) {
   EXPECT_EQ(Strings(v.campaigns), (std::vector<std::string>{"Operation Zero"}));
   EXPECT_EQ(Strings(v.malware), (std::vector<std::string>{"PlugX"}));
   EXPECT_EQ(Strings(v.labels), (std::vector<std::string>{"malicious-activity"}));
-  EXPECT_EQ(store->Signature(0), "KAGAMI INTEL domain c2.example (APT99)");
+  EXPECT_EQ(store->Signature(0), "KAGAMI INTEL domain c2.example (APT99 / PlugX)");
   EXPECT_EQ(Strings(store->view(1).malware), (std::vector<std::string>{"PlugX"}));
   EXPECT_TRUE(store->view(1).intrusion_sets.empty());
 }
@@ -249,9 +249,17 @@ TEST(IntelStoreBuilder, SignatureText) {
   b.Add(named);
   const auto store = b.Build();
   EXPECT_EQ(store->Signature(0), "KAGAMI INTEL ip 10.0.0.0");
-  EXPECT_EQ(store->Signature(1), "KAGAMI INTEL domain c.example (Op A)");
+  EXPECT_EQ(store->Signature(1), "KAGAMI INTEL domain c.example (Op A / M)");
   EXPECT_EQ(store->Signature(2), "KAGAMI INTEL file_sha256 " + std::string(64, 'f') + " (Ryuk)");
-  EXPECT_EQ(store->Signature(3), "KAGAMI INTEL Cobalt Strike team server");
+  EXPECT_EQ(store->Signature(3), "KAGAMI INTEL Cobalt Strike team server (APT1)");
+  // A name that already says who it is about is not repeated.
+  intel::IntelStoreBuilder again;
+  again.BeginFeed("f", feeds::FeedOptions());
+  feeds::Indicator says = Stix("indicator--10", "s.example");
+  says.name = "APT1 staging server";
+  says.intrusion_sets = {"APT1"};
+  again.Add(says);
+  EXPECT_EQ(again.Build()->Signature(0), "KAGAMI INTEL APT1 staging server");
 }
 
 TEST(IntelStoreBuilder, ViewCarriesEveryField) {

@@ -302,7 +302,7 @@ TEST(IntelPipelineTest, StixAndClauseAndAttribution) {
   const Record& r = alerts[0];
   EXPECT_EQ(r.dest_port, 8443);
   const std::string ctx = IntelContext(r);
-  EXPECT_TRUE(Has(r.line, "\"signature\":\"KAGAMI INTEL Datper C2 on 8443\"")) << r.line;
+  EXPECT_TRUE(Has(r.line, "\"signature\":\"KAGAMI INTEL Datper C2 on 8443 (Tick)\"")) << r.line;
   EXPECT_TRUE(Has(r.line, "\"severity\":1")) << r.line;
   EXPECT_TRUE(Has(ctx, "\"stix_id\":\"indicator--aaaaaaaa-0000-4000-8000-000000000001\"")) << ctx;
   EXPECT_TRUE(Has(ctx, "\"intrusion_sets\":[\"Tick\"]")) << ctx;
