@@ -1,13 +1,17 @@
 // STIX 2.1 bundle reader: indicator properties, attribution through
 // relationships in either order, validity and revocation, skipped indicators
-// next to good ones, malformed JSON with line:column, files larger than one
-// read chunk, and RFC 3339 timestamps.
+// next to good ones, malformed JSON with line:column (inside objects too),
+// objects split across read blocks or larger than one, JSON the fast path
+// leaves to RapidJSON (escapes, numbers, deep nesting), and RFC 3339
+// timestamps.
 
 #include "rules/feeds/stix_reader.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -437,8 +441,7 @@ std::string TempPath(const char* name) {
 }
 
 TEST(StixReader, FileLargerThanOneChunk) {
-  // ~1,000 indicators of ~400 bytes: several 64 KiB reads, lines counted
-  // across them.
+  // ~1,000 indicators of ~400 bytes, lines counted across them.
   std::vector<std::string> objects;
   for (int i = 0; i < 1000; ++i) {
     char id[64];
@@ -481,6 +484,247 @@ TEST(StixReader, FileLargerThanOneChunk) {
   EXPECT_EQ(report2.diagnostics[0].location.line, 1007);
   EXPECT_EQ(report2.diagnostics[0].location.column, 3);
   std::remove(path.c_str());
+}
+
+// Escapes in the form JSON writes them and as read.
+struct Escaped {
+  const char* json;
+  const char* text;
+};
+constexpr Escaped kDescriptions[] = {
+    {"plain text", "plain text"},
+    {R"(brackets ]} [{ and \"quotes\" in a string)", R"(brackets ]} [{ and "quotes" in a string)"},
+    {R"(back\\slash\\ a \/ and\nnew\tline)", "back\\slash\\ a / and\nnew\tline"},
+    {R"(caf\u00e9 \ud83d\ude00)", "caf\xc3\xa9 \xf0\x9f\x98\x80"},  // a surrogate pair
+    {R"(ends in a backslash \\)", "ends in a backslash \\"},
+};
+
+struct Placed {
+  int line = 0, column = 0;
+  std::string description;
+};
+
+// A pretty-printed bundle of `count` indicators over several lines each (some
+// ending in CRLF) with the descriptions above, then an "indicates"
+// relationship for the last one. `placed` gets where each indicator starts
+// and its description as read.
+std::string MultiLineBundle(int count, std::vector<Placed>* placed) {
+  std::string s;
+  int line = 1;
+  auto add = [&](const std::string& text) {
+    s += text;
+    line += static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  };
+  add("{\n  \"type\": \"bundle\",\n  \"id\": \"bundle--1\",\n  \"objects\": [\n");
+  add("    " + Sdo("malware", kMalware, "Evil RAT") + ",\n");
+  for (int i = 0; i < count; ++i) {
+    const Escaped& d = kDescriptions[i % std::size(kDescriptions)];
+    add("    ");
+    placed->push_back({line, static_cast<int>(s.size() - s.rfind('\n')), d.text});
+    char id[64];
+    std::snprintf(id, sizeof id, "indicator--%08x-0000-4000-8000-000000000000", i);
+    add("{\n      \"type\": \"indicator\",\n      \"id\": \"" + std::string(id) + "\",\r\n      \"pattern\": " +
+        "\"[domain-name:value = 'd" + std::to_string(i) + ".example']\",\n" +
+        "      \"valid_from\": \"2023-01-01T00:00:00Z\",\r\n      \"description\": \"" + d.json + "\",\n" +
+        "      \"confidence\": " + std::to_string(i % 101) + ",\n      \"revoked\": false, \"x_note\": null\n    },\n");
+  }
+  char last[64];
+  std::snprintf(last, sizeof last, "indicator--%08x-0000-4000-8000-000000000000", count - 1);
+  return s + "    " + Relationship(last, "indicates", kMalware) + "\n  ]\n}\n";
+}
+
+void ExpectPlaced(const std::vector<Indicator>& got, const std::vector<Placed>& placed) {
+  ASSERT_EQ(got.size(), placed.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(got[i].where.line, placed[i].line);
+    ASSERT_EQ(got[i].where.column, placed[i].column);
+    ASSERT_EQ(got[i].description, placed[i].description);
+    ASSERT_EQ(got[i].confidence, static_cast<int>(i % 101));
+    ASSERT_EQ(got[i].clauses.at(0).terms.at(0).value, "d" + std::to_string(i) + ".example");
+  }
+  EXPECT_EQ(got.back().malware, (std::vector<std::string>{"Evil RAT"}));
+}
+
+TEST(StixReader, ObjectsSplitAcrossReadBlocks) {
+  // Just over one 1 MiB read block; leading blanks move the block boundary
+  // through an object in 17-byte steps, so it falls inside keys, strings,
+  // escapes, numbers and literals, and between CR and LF.
+  std::vector<Placed> placed;
+  const std::string bundle = MultiLineBundle(3400, &placed);
+  ASSERT_GT(bundle.size(), size_t{1} << 20);
+  ASSERT_LT(bundle.size(), (size_t{1} << 20) + 100'000);
+  for (int step = 0; step < 20; ++step) {
+    SCOPED_TRACE(step);
+    Result r = Read(std::string(17 * step, ' ') + bundle);
+    ASSERT_TRUE(r.ok);
+    EXPECT_TRUE(r.report.diagnostics.empty());
+    ExpectPlaced(r.sink.indicators, placed);
+  }
+  const std::string path = TempPath("split.json");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << bundle;
+  }
+  CollectingSink sink;
+  FeedReport report;
+  FeedOptions options;
+  options.now_unix = kNow;
+  EXPECT_TRUE(ReadStixFile(path, options, &sink, &report));
+  ExpectPlaced(sink.indicators, placed);
+  std::remove(path.c_str());
+}
+
+TEST(StixReader, ObjectLargerThanTheReadBuffer) {
+  // 1.5 MiB descriptions, one plain, one with escapes: both objects are read
+  // by RapidJSON from the file as it comes; positions after them still hold.
+  const std::string big(1536 * 1024, 'x');
+  const std::string escaped = std::string(1024 * 1024, 'y') + R"(\"\n\u0041)" + std::string(512 * 1024, 'z');
+  const std::string json = Bundle({
+      IndicatorJson(kInd1, "[domain-name:value = 'a.example']", R"("description": ")" + big + "\""),
+      IndicatorJson(kInd2, "[domain-name:value = 'b.example']", R"("description": ")" + escaped + "\""),
+      IndicatorJson(kInd3, "[domain-name:value = 'c.example']", R"("name": "after"   )"),
+  });
+  const std::string path = TempPath("large_object.json");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << json;
+  }
+  CollectingSink sink;
+  FeedReport report;
+  FeedOptions options;
+  options.now_unix = kNow;
+  ASSERT_TRUE(ReadStixFile(path, options, &sink, &report));
+  ASSERT_EQ(sink.indicators.size(), 3u);
+  EXPECT_EQ(sink.indicators[0].description, big);
+  EXPECT_EQ(sink.indicators[1].description,
+            std::string(1024 * 1024, 'y') + "\"\nA" + std::string(512 * 1024, 'z'));
+  EXPECT_EQ(sink.indicators[2].name, "after");
+  EXPECT_EQ(sink.indicators[2].where.line, 7);
+  EXPECT_EQ(sink.indicators[2].where.column, 5);
+  std::remove(path.c_str());
+}
+
+TEST(StixReader, UnbalancedObjectEarlyInALargeFile) {
+  // The bracket mismatch makes the rest of the file look like one object, far
+  // larger than a read block; the error is still where RapidJSON finds it.
+  std::vector<std::string> objects = {IndicatorJson(kInd1, "[domain-name:value = 'a.example']"),
+                                      IndicatorJson(kInd2, "[domain-name:value = 'b.example']", R"("labels": ["x"})"),
+                                      IndicatorJson(kInd3, "[domain-name:value = 'c.example']")};
+  for (int i = 0; i < 10000; ++i) objects.push_back(Sdo("malware", kMalware, "Evil RAT " + std::to_string(i)));
+  const std::string json = Bundle(objects);
+  ASSERT_GT(json.size(), size_t{1} << 20);
+  Result r = Read(json);
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.sink.indicators.size(), 1u);
+  const size_t at = json.find(R"(["x"})") + 4;  // the '}'
+  const auto line = std::count(json.begin(), json.begin() + static_cast<ptrdiff_t>(at), '\n') + 1;
+  const size_t column = at - json.rfind('\n', at);
+  EXPECT_EQ(line, 6);
+  EXPECT_EQ(r.Messages(Severity::kError),
+            (std::vector<std::string>{std::to_string(line) + ":" + std::to_string(column) +
+                                      ": malformed JSON: Missing a comma or ']' after an array element."}));
+}
+
+TEST(StixReader, EscapesNumbersAndNestingAsRapidJsonReadsThem) {
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += i % 2 ? "[" : R"({"n": )";
+  deep += "1";
+  for (int i = 99; i >= 0; --i) deep += i % 2 ? "]" : "}";
+  const std::string json = Bundle({
+      IndicatorJson(kInd1, "[domain-name:value = 'a.example']",
+                    R"("name": "Evil \"RAT\" \\ \/ \u00e9 \ud83d\ude00\n", "labels": ["tab\there", "caf\u00e9"],)"
+                    R"( "x_numbers": [-1, 0, -0, 1.5e3, 12345678901234567890, 4294967296, true, false, null],)"
+                    R"( "x_deep": )" + deep + R"(, "confidence": 1e1)"),
+      "{\t\"type\":\"indicator\",\"id\":\"" + std::string(kInd2) +
+          "\",\r\n\"pattern\" :\t\"[url:value = 'http://b.example/']\" ,\"confidence\": 7,\"labels\":[ ]}",
+      IndicatorJson(kInd3, "[domain-name:value = 'c.example']",
+                    R"("x_score": -0.25, "x_big": 123456789012345.5, "confidence": 85.0, "name": "\u00C9\uDC00")"),
+  });
+  Result r = Read(json);
+  ASSERT_TRUE(r.ok) << r.report.diagnostics.at(0).ToString();
+  ASSERT_EQ(r.sink.indicators.size(), 3u);
+  const Indicator& a = r.sink.indicators[0];
+  EXPECT_EQ(a.name, "Evil \"RAT\" \\ / \xc3\xa9 \xf0\x9f\x98\x80\n");
+  EXPECT_EQ(a.labels, (std::vector<std::string>{"tab\there", "caf\xc3\xa9"}));
+  EXPECT_EQ(a.confidence, 10);  // 1e1 is a double RapidJSON reads as 10.0
+  const Indicator& b = r.sink.indicators[1];
+  EXPECT_EQ(b.confidence, 7);
+  EXPECT_TRUE(b.labels.empty());
+  EXPECT_EQ(b.where.line, 6);
+  EXPECT_EQ(b.where.column, 5);
+  const Indicator& c = r.sink.indicators[2];
+  EXPECT_EQ(c.confidence, 85);
+  EXPECT_EQ(c.name, "\xc3\x89\xed\xb0\x80");  // a lone low surrogate is kept, encoded as it is
+}
+
+TEST(StixReader, PositionsAfterMultiLineObjects) {
+  // Objects ending on the line the next one starts on, after newlines of
+  // their own; then an error on such a line.
+  const std::string json = std::string("[{\"type\": \"indicator\",\n \"id\": \"") + kInd1 +
+                           "\", \"pattern\": \"[domain-name:value = 'a.example']\"\n  }, " +
+                           "{\"type\": \"indicator\", \"id\": \"" + kInd2 +
+                           "\",\r\n\"pattern\": \"[domain-name:value = 'b.example']\"}, {\"x\": 1 \"y\"}]";
+  Result r = Read(json);
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.sink.indicators.size(), 2u);
+  EXPECT_EQ(r.sink.indicators[0].where.line, 1);
+  EXPECT_EQ(r.sink.indicators[0].where.column, 2);
+  EXPECT_EQ(r.sink.indicators[1].where.line, 3);
+  EXPECT_EQ(r.sink.indicators[1].where.column, 6);
+  const size_t at = json.find(R"("y")");
+  EXPECT_EQ(r.Messages(Severity::kError),
+            (std::vector<std::string>{"4:" + std::to_string(at - json.rfind('\n', at)) +
+                                      ": malformed JSON: Missing a comma or '}' after an object member."}));
+}
+
+TEST(StixReader, MalformedInsideAnObject) {
+  // The same codes and offsets as RapidJSON reading the whole text.
+  const struct {
+    std::string json;
+    std::string error;
+  } cases[] = {
+      {R"([{"type": "indicator", "id": "x" "pattern": "y"}])",
+       "1:34: malformed JSON: Missing a comma or '}' after an object member."},
+      {"[{\"a\": \"tab\there\"}]", "1:12: malformed JSON: Invalid escape character in string."},
+      {R"([{"a": "\q"}])", "1:9: malformed JSON: Invalid escape character in string."},
+      {R"([{"a": "\u12g4"}])", "1:9: malformed JSON: Incorrect hex digit after \\u escape in string."},
+      {R"([{"a": "\ud800x"}])", "1:9: malformed JSON: The surrogate pair in string is invalid."},
+      {R"([{"a": 01}])", "1:9: malformed JSON: Missing a comma or '}' after an object member."},
+      {R"([{"a": -}])", "1:9: malformed JSON: Invalid value."},
+      {R"([{"a": 1e400}])", "1:8: malformed JSON: Number too big to be stored in double."},
+      {R"([{"a": tru}])", "1:11: malformed JSON: Invalid value."},
+      {R"([{"a": [1, 2}])", "1:13: malformed JSON: Missing a comma or ']' after an array element."},
+      {R"([{"a": 1,}])", "1:10: malformed JSON: Missing a name for object member."},
+      {R"([{"a" 1}])", "1:7: malformed JSON: Missing a colon after a name of object member."},
+      {R"([{"a": 1}, ])", "1:12: malformed JSON: Invalid value."},
+      {R"([{"a": 1} {"b": 2}])", "1:11: malformed JSON: Missing a comma or ']' after an array element."},
+      {std::string(R"([{"a": 1}, )") + '\0' + "{}]", "1:12: malformed JSON: Invalid value."},
+      {std::string(R"([{"a": "x)") + '\0' + R"("}])",
+       "1:10: malformed JSON: Missing a closing quotation mark in string."},
+      {R"({"objects": [], "objects" [])", "1:27: malformed JSON: Missing a colon after a name of object member."},
+      {R"({"objects": [] "x": 1})", "1:16: malformed JSON: Missing a comma or '}' after an object member."},
+  };
+  for (const auto& c : cases) {
+    Result r = Read(c.json);
+    EXPECT_FALSE(r.ok) << c.json;
+    EXPECT_EQ(r.Messages(Severity::kError), (std::vector<std::string>{c.error})) << c.json;
+  }
+  // A '\0' after the document ends it, as RapidJSON reads it.
+  Result nul = Read(Bundle({IndicatorJson(kInd1, "[domain-name:value = 'a.example']")}) + '\0' + "garbage");
+  EXPECT_TRUE(nul.ok);
+  EXPECT_EQ(nul.sink.indicators.size(), 1u);
+}
+
+TEST(StixReader, DirectoryIsAReadError) {
+  CollectingSink sink;
+  FeedReport report;
+  const char* dir = std::getenv("TEST_TMPDIR");
+  EXPECT_FALSE(ReadStixFile(dir ? dir : "/tmp", FeedOptions{}, &sink, &report));
+  ASSERT_EQ(report.diagnostics.size(), 1u);
+  EXPECT_EQ(report.diagnostics[0].location.line, 1);
+  EXPECT_EQ(report.diagnostics[0].location.column, 1);
+  EXPECT_EQ(report.diagnostics[0].message, "read error: Is a directory");
 }
 
 TEST(StixReader, MissingFile) {
