@@ -55,7 +55,10 @@ std::vector<AlertRecord> ReadEveAlerts(std::string_view eve) {
     doc.Parse(line.data(), line.size());
     if (doc.HasParseError() || !doc.IsObject() || StringOf(doc, "event_type") != "alert") continue;
     AlertRecord a;
-    if (const auto it = doc.FindMember("alert"); it != doc.MemberEnd() && it->value.IsObject()) {
+    // Through a const reference: both iterators are then ConstMemberIterator
+    // (comparing a const with a non-const one is ambiguous in C++20).
+    const rapidjson::Value& root = doc;
+    if (const auto it = root.FindMember("alert"); it != root.MemberEnd() && it->value.IsObject()) {
       a.sid = UnsignedOf(it->value, "signature_id").value_or(0);
       a.gid = UnsignedOf(it->value, "gid").value_or(1);
     }

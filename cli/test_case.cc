@@ -172,7 +172,10 @@ bool ParseExpected(std::string_view text, const std::string& file, ExpectedAlert
                       std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) return check.Fail(0, "expected a JSON object at the top level");
-  for (const auto& m : doc.GetObject()) {
+  // Iterated through a const reference: comparing a non-const member
+  // iterator with its own kind is ambiguous in C++20 (clang warns).
+  const rapidjson::Value& root = doc;
+  for (const auto& m : root.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
     const rapidjson::Value& v = m.value;
     const size_t at = check.Key(name);
