@@ -2,6 +2,8 @@
 // needs, per format, for a synthetic feed of N indicators (bench/intel_feed_gen).
 //   intel_load [--count N] [--format csv|zeek|stix|all] [--dir DIR]
 //   intel_load --write PATH --format csv|zeek|stix [--count N]   (just write the feed)
+//   intel_load --load PATH [--sink store|count]   (time an existing feed; `count`
+//                                                  reads it into a counting sink, no store)
 // Prints, per format: file size, read+build time, indicators, the store's own
 // size, and the peak resident memory the load added (VmHWM, reset between
 // formats through /proc/self/clear_refs).
@@ -37,6 +39,16 @@ long StatusKib(const char* field) {
   return value;
 }
 
+// Reader cost alone: counts what it delivers.
+class CountingSink : public kagami::feeds::IndicatorSink {
+ public:
+  size_t added = 0, attributions = 0;
+  void Add(const kagami::feeds::Indicator&) override { ++added; }
+  void Attribute(std::string_view, kagami::feeds::AttributionKind, std::string_view) override {
+    ++attributions;
+  }
+};
+
 void ResetPeak() {
   std::ofstream("/proc/self/clear_refs") << "5";
 }
@@ -44,7 +56,8 @@ void ResetPeak() {
 int Usage() {
   std::fprintf(stderr,
                "usage: intel_load [--count N] [--format csv|zeek|stix|all] [--dir DIR]\n"
-               "       intel_load --write PATH --format csv|zeek|stix [--count N]\n");
+               "       intel_load --write PATH --format csv|zeek|stix [--count N]\n"
+               "       intel_load --load PATH [--sink store|count]\n");
   return 2;
 }
 
@@ -60,7 +73,7 @@ bool KindOf(const std::string& name, FeedKind* kind) {
 
 int main(int argc, char** argv) {
   uint64_t count = 1'000'000;
-  std::string format = "all", dir = "/tmp", write_path;
+  std::string format = "all", dir = "/tmp", write_path, load_path, sink = "store";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--count" && i + 1 < argc) {
@@ -71,6 +84,11 @@ int main(int argc, char** argv) {
       dir = argv[++i];
     } else if (a == "--write" && i + 1 < argc) {
       write_path = argv[++i];
+    } else if (a == "--load" && i + 1 < argc) {
+      load_path = argv[++i];
+    } else if (a == "--sink" && i + 1 < argc) {
+      sink = argv[++i];
+      if (sink != "store" && sink != "count") return Usage();
     } else {
       return Usage();
     }
@@ -79,6 +97,46 @@ int main(int argc, char** argv) {
     FeedKind kind;
     if (!KindOf(format, &kind)) return Usage();
     return kagami::bench::WriteSyntheticFeed(write_path, kind, count) ? 0 : 1;
+  }
+  if (!load_path.empty()) {
+    ResetPeak();
+    const long rss_before = StatusKib("VmRSS");
+    const auto t0 = std::chrono::steady_clock::now();
+    kagami::feeds::FeedReport report;
+    kagami::feeds::FeedOptions options;
+    std::shared_ptr<const kagami::intel::IntelStore> store;
+    size_t indicators = 0, attributions = 0;
+    bool ok;
+    auto build_start = t0;
+    if (sink == "count") {
+      CountingSink counter;
+      ok = kagami::feeds::ReadFeedFile(load_path, kagami::feeds::FeedFormat::kAuto, options, &counter, &report);
+      indicators = counter.added;
+      attributions = counter.attributions;
+    } else {
+      kagami::intel::IntelStoreBuilder builder;
+      builder.BeginFeed(load_path, options);
+      ok = kagami::feeds::ReadFeedFile(load_path, kagami::feeds::FeedFormat::kAuto, options, &builder, &report);
+      build_start = std::chrono::steady_clock::now();
+      store = builder.Build();
+      indicators = store->size();
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const long peak = StatusKib("VmHWM");
+    if (!ok) {
+      std::fprintf(stderr, "intel_load: cannot read %s\n", load_path.c_str());
+      return 1;
+    }
+    std::printf("%s  %zu indicators", report.format.c_str(), indicators);
+    if (sink == "count") std::printf(", %zu attributions", attributions);
+    std::printf(" (%zu skipped)  load %.3f s  ", report.skipped, secs);
+    if (store) {
+      std::printf("(Build %.3f s)  ",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count());
+    }
+    if (store) std::printf("store %.1f MiB  ", static_cast<double>(store->memory_bytes()) / (1024.0 * 1024.0));
+    std::printf("peak +%.1f MiB\n", static_cast<double>(peak - rss_before) / 1024.0);
+    return 0;
   }
   std::vector<std::string> formats;
   if (format == "all") {

@@ -38,8 +38,11 @@ uint64_t HashBytes(const T& v, uint64_t h) {
   return Fnv1a64(std::string_view(reinterpret_cast<const char*>(&v), sizeof(v)), h);
 }
 
+// Continues `h` with a word-at-a-time hash of `s` (its length included):
+// content hashes run over every indicator's values and STIX id, so a byte
+// loop would show. Only the builder compares these hashes.
 uint64_t HashText(std::string_view s, uint64_t h) {
-  return Fnv1a64(s, HashBytes(static_cast<uint32_t>(s.size()), h));
+  return Mix64(h + WordHash(s, false));
 }
 
 uint64_t HashList(const std::vector<std::string>& list, uint64_t h) {
@@ -48,8 +51,10 @@ uint64_t HashList(const std::vector<std::string>& list, uint64_t h) {
   return h;
 }
 
+// STIX ids are hashed once per indicator and once per Attribute call (two
+// million times for a bundle of a million related indicators): a word hash.
 uint64_t StixHash(uint16_t feed, std::string_view id) {
-  return Mix64(Fnv1a64(id, HashBytes(feed, kFnvOffset)));
+  return Mix64(WordHash(id, false) + feed);
 }
 
 uint64_t DetailHash(const IndicatorDetail& d) { return Mix64(HashBytes(d, kFnvOffset)); }
@@ -219,10 +224,45 @@ void IntelBuilderImpl::Add(const feeds::Indicator& ind) {
   rec.feed = feed_;
   rec.confidence = static_cast<int8_t>(std::clamp(ind.confidence, -1, 100));
   records_.push_back(rec);
-  if (!ind.id.empty()) {
+  attribute_memo_valid_ = false;  // a later copy of the memo's id may have been added
+  if (stix_indexed_ && !ind.id.empty()) {
     stix_index_.Insert(StixHash(feed_, ind.id), record, [this](uint32_t r) {
       return StixHash(records_[r].feed, StixIdOf(r));
     });
+  }
+}
+
+void IntelBuilderImpl::IndexStixIds() {
+  // Sized once for every id added so far: no growth, no rehashing of ids
+  // that would each be fetched again from the string table.
+  stix_indexed_ = true;
+  const auto n = static_cast<uint32_t>(records_.size());
+  uint32_t with_id = 0;
+  for (uint32_t r = 0; r < n; ++r) with_id += DetailOf(r).stix_id != 0;
+  if (with_id == 0) return;
+  stix_index_.Reserve(with_id);
+  // Each insert lands on a random slot of a table of several MiB: hashes are
+  // computed kAhead records early and their slots prefetched, so the misses
+  // overlap instead of following one another.
+  constexpr uint32_t kAhead = 16;
+  uint64_t hashes[kAhead];
+  uint32_t ids[kAhead];
+  uint32_t queued = 0, head = 0;
+  for (uint32_t r = 0; r < n || queued > 0;) {
+    if (r < n && queued < kAhead) {
+      const std::string_view id = StixIdOf(r);
+      if (!id.empty()) {
+        const uint32_t at = (head + queued++) % kAhead;
+        hashes[at] = StixHash(records_[r].feed, id);
+        ids[at] = r;
+        stix_index_.Prefetch(hashes[at]);
+      }
+      ++r;
+      continue;
+    }
+    stix_index_.InsertReserved(hashes[head], ids[head]);  // in record order, like Insert
+    head = (head + 1) % kAhead;
+    --queued;
   }
 }
 
@@ -323,14 +363,23 @@ uint32_t IntelBuilderImpl::WithAttribution(uint32_t profile, feeds::AttributionK
 
 bool IntelBuilderImpl::ApplyAttribution(uint16_t feed, std::string_view id,
                                         feeds::AttributionKind kind, std::string_view name) {
-  bool found = false;
-  stix_index_.ForEachMatch(
-      StixHash(feed, id), [&](uint32_t r) { return records_[r].feed == feed && StixIdOf(r) == id; },
-      [&](uint32_t r) {
-        found = true;
-        records_[r].profile = WithAttribution(records_[r].profile, kind, name);
-      });
-  return found;
+  if (!stix_indexed_) IndexStixIds();
+  // A reader names all of one indicator's groups and families in a row: the
+  // records found for the previous call's id are reused.
+  if (!attribute_memo_valid_ || attribute_memo_feed_ != feed || attribute_memo_id_ != id) {
+    attribute_memo_records_.clear();
+    stix_index_.ForEachMatch(
+        StixHash(feed, id),
+        [&](uint32_t r) { return records_[r].feed == feed && StixIdOf(r) == id; },
+        [&](uint32_t r) { attribute_memo_records_.push_back(r); });
+    attribute_memo_id_.assign(id);
+    attribute_memo_feed_ = feed;
+    attribute_memo_valid_ = true;
+  }
+  for (uint32_t r : attribute_memo_records_) {
+    records_[r].profile = WithAttribution(records_[r].profile, kind, name);
+  }
+  return !attribute_memo_records_.empty();
 }
 
 void IntelBuilderImpl::Attribute(std::string_view indicator_id, feeds::AttributionKind kind,
@@ -503,6 +552,7 @@ std::shared_ptr<const IntelStore> IntelBuilderImpl::Build() {
   }
   std::vector<PendingAttribution>().swap(pending_);
   stix_index_.Clear();
+  attribute_memo_valid_ = false;
   const std::vector<uint32_t> remap = MergeDuplicates();
   detail_index_.Clear();
   strings_.DropIndex();

@@ -8,8 +8,8 @@
 // (STIX id, name, description, reference) into a string table; each
 // indicator becomes a 20-byte record, each clause an owner index, each term a
 // 16-byte TermRef (IPv4 ranges inline). Add appends and looks up nothing per
-// indicator but small caches (and the STIX id table), so loading streams at
-// memory speed; Build merges duplicates (sorted by content hash), indexes
+// indicator but small caches (the STIX id table is built at the first
+// Attribute), so loading streams at memory speed; Build merges duplicates (sorted by content hash), indexes
 // every clause under its most selective term and drops the terms.
 
 #include <cstdint>
@@ -76,6 +76,9 @@ class IntelBuilderImpl {
   uint32_t WithAttribution(uint32_t profile, feeds::AttributionKind kind, std::string_view name);
   bool ApplyAttribution(uint16_t feed, std::string_view id, feeds::AttributionKind kind,
                         std::string_view name);
+  // Builds stix_index_ over the records added so far (on the first
+  // Attribute: feeds without relationships never pay for it).
+  void IndexStixIds();
 
   // Duplicates (Build).
   // Content hash of a record's feed, STIX id and clauses [first, end).
@@ -108,7 +111,13 @@ class IntelBuilderImpl {
   PagedArray<uint32_t> clause_terms_;  // clause c: terms_[clause_terms_[c], [c + 1])
   PagedArray<TermRef> terms_;
   std::vector<rules::IpRange> ranges_;  // kIp terms outside IPv4
-  IdHashTable stix_index_;    // (feed, STIX id) -> records
+  IdHashTable stix_index_;    // (feed, STIX id) -> records, once stix_indexed_
+  bool stix_indexed_ = false;
+  // The id of the previous Attribute call and the records it found.
+  bool attribute_memo_valid_ = false;
+  uint16_t attribute_memo_feed_ = 0;
+  std::string attribute_memo_id_;
+  std::vector<uint32_t> attribute_memo_records_;
   IdHashTable detail_index_;  // details_ without a STIX id, by content
   std::vector<PendingAttribution> pending_;
   std::vector<uint32_t> usable_;  // usable clause indices of the indicator being added

@@ -173,6 +173,82 @@ TEST(IntelStoreBuilder, PrintableValueSkipsLeadingPorts) {
   EXPECT_TRUE(store->wants(Where::kIpDst));
 }
 
+// The id table is built at the first Attribute and kept up to date by later
+// Adds; consecutive calls for one id reuse the records the first one found.
+TEST(IntelStoreBuilder, AttributionInterleavedWithAddsReachesEveryCopy) {
+  IntelStoreBuilder b;
+  b.BeginFeed("bundle.json", feeds::FeedOptions{});
+  b.Add(Stix("indicator--1", "c2.example"));
+  b.Attribute("indicator--1", AttributionKind::kMalware, "First");  // builds the id table
+  b.Add(Stix("indicator--1", "other.example"));  // same id, other clause: a second record
+  b.Attribute("indicator--1", AttributionKind::kMalware, "Second");  // must see both records
+  b.Add(Stix("indicator--3", "late.example"));  // added after the table exists
+  b.Attribute("indicator--3", AttributionKind::kCampaign, "Late");
+  b.Attribute("indicator--3", AttributionKind::kIntrusionSet, "Group");  // same id again
+  b.Attribute("indicator--1", AttributionKind::kCampaign, "Back");  // an earlier id again
+  b.BeginFeed("other.json", feeds::FeedOptions{});
+  b.Add(Stix("indicator--3", "late.example"));
+  b.Attribute("indicator--3", AttributionKind::kMalware, "OtherFeed");  // same id, other feed
+  const auto store = b.Build();
+  ASSERT_EQ(store->size(), 4u);
+  EXPECT_EQ(store->view(0).value, "c2.example");
+  EXPECT_EQ(Strings(store->view(0).malware), (std::vector<std::string>{"First", "Second"}));
+  EXPECT_EQ(Strings(store->view(0).campaigns), (std::vector<std::string>{"Back"}));
+  EXPECT_EQ(store->view(1).value, "other.example");
+  EXPECT_EQ(Strings(store->view(1).malware), (std::vector<std::string>{"Second"}));
+  EXPECT_EQ(Strings(store->view(1).campaigns), (std::vector<std::string>{"Back"}));
+  EXPECT_EQ(Strings(store->view(2).campaigns), (std::vector<std::string>{"Late"}));
+  EXPECT_EQ(Strings(store->view(2).intrusion_sets), (std::vector<std::string>{"Group"}));
+  EXPECT_TRUE(store->view(2).malware.empty());
+  EXPECT_EQ(store->view(3).feed, "other.json");
+  EXPECT_EQ(Strings(store->view(3).malware), (std::vector<std::string>{"OtherFeed"}));
+  EXPECT_TRUE(store->view(3).campaigns.empty());
+}
+
+// An id attributed before it is added is pending; once added, a repeated
+// call for it must find it (not reuse the earlier "not found").
+TEST(IntelStoreBuilder, AttributionForAnIdAddedBetweenTwoCalls) {
+  IntelStoreBuilder b;
+  b.BeginFeed("bundle.json", feeds::FeedOptions{});
+  b.Add(Stix("indicator--0", "zero.example"));
+  b.Attribute("indicator--1", AttributionKind::kMalware, "Pending");
+  b.Add(Stix("indicator--1", "c2.example"));
+  b.Attribute("indicator--1", AttributionKind::kCampaign, "Direct");
+  const auto store = b.Build();
+  ASSERT_EQ(store->size(), 2u);
+  EXPECT_EQ(Strings(store->view(1).malware), (std::vector<std::string>{"Pending"}));
+  EXPECT_EQ(Strings(store->view(1).campaigns), (std::vector<std::string>{"Direct"}));
+  EXPECT_TRUE(store->view(0).malware.empty());
+}
+
+// Many ids: the table built at the first Attribute holds all of them (and
+// grows for later ones).
+TEST(IntelStoreBuilder, AttributionOverManyIds) {
+  IntelStoreBuilder b;
+  b.BeginFeed("bundle.json", feeds::FeedOptions{});
+  constexpr int kCount = 5000;
+  for (int i = 0; i < kCount; ++i) {
+    b.Add(Stix("indicator--" + std::to_string(i), "d" + std::to_string(i) + ".example"));
+  }
+  for (int i = kCount - 1; i >= 0; i -= 2) {
+    b.Attribute("indicator--" + std::to_string(i), AttributionKind::kMalware, "Odd");
+  }
+  for (int i = kCount; i < 2 * kCount; ++i) {
+    b.Add(Stix("indicator--" + std::to_string(i), "d" + std::to_string(i) + ".example"));
+    b.Attribute("indicator--" + std::to_string(i), AttributionKind::kMalware, "Late");
+  }
+  const auto store = b.Build();
+  ASSERT_EQ(store->size(), static_cast<size_t>(2 * kCount));
+  for (int i = 0; i < 2 * kCount; ++i) {
+    const auto v = store->view(static_cast<uint32_t>(i));
+    ASSERT_EQ(v.stix_id, "indicator--" + std::to_string(i));
+    const std::vector<std::string> want =
+        i >= kCount ? std::vector<std::string>{"Late"}
+                    : (i % 2 == 1 ? std::vector<std::string>{"Odd"} : std::vector<std::string>{});
+    EXPECT_EQ(Strings(v.malware), want) << i;
+  }
+}
+
 TEST(IntelStoreBuilder, SameStixIdTwiceMergesDifferentIdsDoNot) {
   IntelStoreBuilder b;
   b.BeginFeed("bundle.json", feeds::FeedOptions{});
