@@ -34,8 +34,15 @@ function(kagami_test name)
   add_executable(${name} ${srcs})
   target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main GTest::gmock)
   include(GoogleTest)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES ENVIRONMENT "KAGAMI_BINARY=$<TARGET_FILE:kagami>")
+  # KAGAMI_GEN: the traffic generator, for tests that make their captures
+  # with it (not built in fuzz builds, where no test uses it). It is set
+  # through ENVIRONMENT_MODIFICATION because gtest_discover_tests splits a
+  # two-entry ENVIRONMENT list into separate arguments.
+  set(props ENVIRONMENT "KAGAMI_BINARY=$<TARGET_FILE:kagami>")
+  if(NOT KAGAMI_FUZZ)
+    list(APPEND props ENVIRONMENT_MODIFICATION "KAGAMI_GEN=set:$<TARGET_FILE:kagami-gen>")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()
 
 # kagami_fuzzer(NAME SOURCE DEPS...) — a libFuzzer target (fuzz preset only).

@@ -35,9 +35,10 @@ struct ProcessResult {
   std::string out, err;
 };
 
-// Starts kagami with `args`, stdout and stderr going to files in `dir`.
-inline pid_t StartKagami(const std::vector<std::string>& args, const std::string& dir) {
-  std::vector<std::string> all = {KagamiBinary()};
+// Starts `program` with `args`, stdout and stderr going to files in `dir`.
+inline pid_t StartProgram(const std::string& program, const std::vector<std::string>& args,
+                          const std::string& dir) {
+  std::vector<std::string> all = {program};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
@@ -51,6 +52,10 @@ inline pid_t StartKagami(const std::vector<std::string>& args, const std::string
   if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&fa);
   return pid;
+}
+
+inline pid_t StartKagami(const std::vector<std::string>& args, const std::string& dir) {
+  return StartProgram(KagamiBinary(), args, dir);
 }
 
 inline ProcessResult WaitKagami(pid_t pid, const std::string& dir) {
