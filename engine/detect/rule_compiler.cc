@@ -367,15 +367,19 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
   // it a to_client rule (request buffers are still there to look back at);
   // request buffers alone make it to_server; buffers of both sides
   // (http.header, file.data) follow the flow keyword, else both directions.
+  // So `flow:to_client; http.uri; ...; file.data; ...` inspects the response
+  // body of the request whose URI matched.
   if (cr.tx_rule) {
     uint8_t sides = app::kSideEither;
-    bool request_only = false, response_only = false;
+    bool request_only = false, response_only = false, either_side = false;
     for (app::BufferId b : order) {
       const app::BufferSide side = app::GetBufferInfo(b).side;
       request_only |= side == app::kSideToServer;
       response_only |= side == app::kSideToClient;
+      either_side |= side == app::kSideEither && b != app::kBufPacket;
     }
-    if (response_only) sides = app::kSideToClient;
+    const bool flow_to_client = rule.flow && rule.flow->to_client;
+    if (response_only || (request_only && either_side && flow_to_client)) sides = app::kSideToClient;
     else if (request_only) sides = app::kSideToServer;
     if (rule.flow && rule.flow->to_server) sides &= app::kSideToServer;
     if (rule.flow && rule.flow->to_client) sides &= app::kSideToClient;

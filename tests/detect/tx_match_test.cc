@@ -79,6 +79,25 @@ alert http any any -> any any (msg:"any hdr"; http.header; content:"example.com"
   EXPECT_EQ(h.SidsForTx(*to_client, view, state), Sids{1});
 }
 
+// flow:to_client with request buffers and an either-side buffer: the
+// response's side of file.data, looked at with the request's URI.
+TEST_F(TxMatch, ToClientRuleWithRequestBuffersInspectsTheResponseBody) {
+  Harness h(R"(alert http any any -> any any (msg:"uri+resp body"; flow:established,to_client; http.uri; content:"/addr.gif"; file.data; content:!"GIF8"; depth:4; sid:1;)
+alert http any any -> any any (msg:"uri only, to_client"; flow:established,to_client; http.uri; content:"/addr.gif"; sid:2;))");
+  ASSERT_TRUE(h.ok());
+  Request(view, "/x/addr.gif");
+  view.Set(app::kBufFileData, "");
+  EXPECT_EQ(h.SidsForTx(*to_server, view, state), Sids{});
+  Response(view, "/x/addr.gif", "200", "Content-Type: image/gif\r\n");
+  view.Set(app::kBufFileData, "not an image");
+  EXPECT_EQ(h.SidsForTx(*to_client, view, state), Sids{1});
+
+  app::TxInspectState gif;
+  Response(view, "/x/addr.gif", "200", "Content-Type: image/gif\r\n");
+  view.Set(app::kBufFileData, "GIF89a....");
+  EXPECT_EQ(h.SidsForTx(*to_client, view, gif), Sids{});
+}
+
 TEST_F(TxMatch, AbsentBufferDoesNotMatchEvenNegated) {
   Harness h(R"(alert http any any -> any any (msg:"ua"; http.user_agent; content:!"Mozilla"; sid:1;)
 alert http any any -> any any (msg:"ua2"; http.user_agent; content:"curl"; sid:2;))");
