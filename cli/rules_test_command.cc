@@ -34,6 +34,7 @@ struct RulesTestArgs {
   std::vector<std::string> dirs;
   std::string filter;
   bool verbose = false;
+  std::vector<std::string> rules;  // loaded for every case, before its own
   IntelArgs intel;
 };
 
@@ -127,7 +128,7 @@ bool Scan(const std::string& pcap, const ExpectedAlerts& expected, const LoadedE
   return ReadWholeFile(scratch.path(), eve_text, error);
 }
 
-CaseOutcome RunCase(const TestCaseDir& c, const IntelArgs& base_intel) {
+CaseOutcome RunCase(const TestCaseDir& c, const RulesTestArgs& args) {
   CaseOutcome out;
   const std::string expected_path = c.dir + "/expected.json";
   std::string text, error;
@@ -141,9 +142,10 @@ CaseOutcome RunCase(const TestCaseDir& c, const IntelArgs& base_intel) {
     return out;
   }
   RuleOptions rule_options;
-  rule_options.rule_paths = CaseRuleFiles(c.dir);
+  rule_options.rule_paths = args.rules;
+  for (std::string& path : CaseRuleFiles(c.dir)) rule_options.rule_paths.push_back(std::move(path));
   if (rule_options.rule_paths.empty()) {
-    out.problems.push_back("no rules: expected " + c.dir + "/rules or " + c.dir + "/*.rules");
+    out.problems.push_back("no rules: expected " + c.dir + "/rules or " + c.dir + "/*.rules, or --rules");
     return out;
   }
   for (const auto& [name, value] : expected.vars) rule_options.vars.push_back(name + "=" + value);
@@ -160,7 +162,7 @@ CaseOutcome RunCase(const TestCaseDir& c, const IntelArgs& base_intel) {
     out.problems.push_back(std::to_string(engine.errors) + " rule error" + (engine.errors == 1 ? "" : "s") +
                            " (diagnostics above); the rest of the rules ran");
   }
-  IntelArgs intel_args = base_intel;
+  IntelArgs intel_args = args.intel;
   for (std::string& feed : CaseIntelFeeds(c.dir)) intel_args.feeds.push_back(std::move(feed));
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) {
@@ -210,7 +212,7 @@ int RunRulesTest(const RulesTestArgs& args) {
   size_t passed = 0, failed = 0;
   for (const TestCaseDir& c : cases) {
     if (!args.filter.empty() && c.name.find(args.filter) == std::string::npos) continue;
-    const CaseOutcome outcome = RunCase(c, args.intel);
+    const CaseOutcome outcome = RunCase(c, args);
     PrintOutcome(c, outcome, args.verbose);
     ++(outcome.passed ? passed : failed);
   }
@@ -232,6 +234,9 @@ void AddRulesTestCommand(CLI::App* rules, std::function<void(int)> set_exit) {
   cmd->add_option("dirs", args->dirs, "A case directory, or a directory of cases (repeatable)")->required();
   cmd->add_option("--filter", args->filter, "Run only the cases whose name contains this");
   cmd->add_flag("--verbose,-v", args->verbose, "Show the alerts of passing cases too");
+  cmd->add_option("--rules,-r", args->rules,
+                  "Rules loaded for every case, with the case's own (repeatable): test a rule file against a "
+                  "directory of captures");
   AddIntelOptions(*cmd, args->intel);
   cmd->callback([args, set_exit] { set_exit(RunRulesTest(*args)); });
 }
