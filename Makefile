@@ -5,7 +5,7 @@ SHARED ?= $(abspath ../shared)
 KAGAMI := build/release/cli/kagami
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan demo packs test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
+.PHONY: all deps build build-asan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
 
 all: build
 
@@ -25,6 +25,23 @@ build-asan: deps
 packs: build
 	@$(KAGAMI) intel export --to stix --created 2026-11-26T00:00:00.000Z \
 	  -o rules/packs/tick/intel/tick-indicators.stix.json rules/packs/tick/source/tick-indicators.csv
+
+# The packs' test captures, from each pack's tests/cases.txt (a test checks
+# the committed files match).
+pack-tests: build
+	@scripts/make-pack-tests build/release/tools/gen/kagami-gen
+
+# A large generated capture for benchmarks: make big-capture SIZE=10GiB OUT=/tmp/big.pcap
+SIZE ?= 2GiB
+OUT ?= /tmp/kagami-big.pcap
+big-capture: build
+	@build/release/tools/gen/kagami-gen --seed 1 --size $(SIZE) --random-splits --inject datper:20 --inject daserf:20 -o $(OUT)
+
+# The bundled demo capture: an office network's web, DNS and TLS traffic with
+# Tick implants calling home (deterministic; committed, rewritten by this).
+demo-capture: build
+	@build/release/tools/gen/kagami-gen --seed 2024 --size 300KB --inject datper --inject daserf \
+	  --inject gofarer --inject shadowpy --inject revbshell -o demo/tick-demo.pcap
 
 # Scan the bundled capture with the shipped packs; EVE alerts on stdout, the
 # summary on stderr.
