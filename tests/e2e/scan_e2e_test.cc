@@ -174,7 +174,9 @@ TEST_F(ScanE2eTest, ShippedPackFiresOnTheDemoCapture) {
   EXPECT_THAT(r.out, HasSubstr("\"indicator\":\"103.127.124.119\""));
   // Only implants alert: every alert names Tick.
   for (const std::string& line : Lines(r.out)) {
-    if (line.find("\"event_type\":\"alert\"") != std::string::npos) EXPECT_THAT(line, HasSubstr("Tick")) << line;
+    if (line.find("\"event_type\":\"alert\"") != std::string::npos) {
+      EXPECT_THAT(line, HasSubstr("Tick")) << line;
+    }
   }
 }
 
