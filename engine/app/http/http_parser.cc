@@ -1009,7 +1009,12 @@ size_t HttpParser::FeedBody(Side& s, Transaction* tx, bool request, const uint8_
 void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t* data, size_t len) {
   if (len == 0 || !tx) return;
   if (options_.body_digests) {
-    if (!s.digester.active() || s.digester.tx_id() != tx->id) s.digester.Start(tx->id, options_.body_digests);
+    if (!s.digester.active() || s.digester.tx_id() != tx->id) {
+      s.digester.Start(tx->id, options_.body_digests);
+      // A 206 body is a byte range of a file, never the whole file: its
+      // digest could match no file indicator, so it is not computed.
+      if (!request && tx->status == 206) s.digester.Invalidate();
+    }
     if (s.decoder.layers() == 0) {
       s.digester.Update(data, len);
     } else if (!options_.keep_bodies) {

@@ -675,6 +675,17 @@ TEST(HttpBodyDigest, OnlyTheDigestsAskedForAreComputed) {
   EXPECT_EQ(txs[0].response_digest.sha256, HexDigest("SHA256", file));
 }
 
+TEST(HttpBodyDigest, PartialContentIsNotHashedButTheNextResponseIs) {
+  const std::string file = Payload(900);
+  auto txs = Parse({{kReq, "GET /f HTTP/1.1\r\nRange: bytes=0-899\r\n\r\nGET /f HTTP/1.1\r\n\r\n"},
+                    {kRes, "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-899/5000\r\nContent-Length: 900\r\n\r\n" +
+                               file + "HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\n" + file}},
+                   Hashing());
+  ASSERT_EQ(txs.size(), 2u);
+  EXPECT_TRUE(txs[0].response_digest.empty());  // a byte range, not the file
+  ExpectDigest(txs[1].response_digest, file);
+}
+
 TEST(HttpBodyDigest, GapInsideTheBodyLeavesNoDigest) {
   const std::string file = Payload(100);
   HttpParser p(Hashing());
