@@ -34,7 +34,12 @@ void AddIntelOptions(CLI::App& app, IntelArgs& args) {
   app.add_option("--intel-format", args.format, "Feed format: auto, stix, zeek or csv")
       ->check(CLI::IsMember({"auto", "stix", "zeek", "csv"}))
       ->capture_default_str();
+  app.add_flag("!--no-file-digests", args.file_digests,
+               "Do not hash HTTP bodies: file digest indicators are loaded but never match (each digest kind a "
+               "feed names costs a pass over every body)");
 }
+
+uint8_t DigestKinds(const IntelArgs& args) { return args.file_digests ? 0xff : 0; }
 
 void UseShippedFeedsIfNoneGiven(const std::vector<std::string>& rule_paths, IntelArgs& args) {
   if (!rule_paths.empty() || !args.feeds.empty() || !args.exact_feeds.empty()) return;

@@ -17,7 +17,11 @@ struct IntelArgs {
   std::vector<std::string> feeds;        // domains also match their subdomains
   std::vector<std::string> exact_feeds;  // domains match only themselves
   std::string format = "auto";           // auto, stix, zeek, csv
+  bool file_digests = true;              // hash HTTP bodies for file indicators
 };
+
+// The body digest kinds a Scanner may compute (Scanner::set_intel).
+uint8_t DigestKinds(const IntelArgs& args);
 
 void AddIntelOptions(CLI::App& app, IntelArgs& args);
 

@@ -64,7 +64,7 @@ int RunLive(const LiveArgs& args) {
   }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
-  scanner.set_intel(intel.store);
+  scanner.set_intel(intel.store, DigestKinds(intel_args));
   pipeline::RunControl control;
   g_live = live->get();
   InstallSignalHandlers(&control, &StopLive);

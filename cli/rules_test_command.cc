@@ -90,7 +90,7 @@ class ScratchFile {
 // Scans the capture as `kagami scan --checksums ... --midstream ...` would
 // with default traffic and app-layer options, and returns its EVE text.
 bool Scan(const std::string& pcap, const ExpectedAlerts& expected, const LoadedEngine& engine,
-          const LoadedIntel& intel, std::string* eve_text, std::string* error) {
+          const LoadedIntel& intel, uint8_t digest_kinds, std::string* eve_text, std::string* error) {
   pipeline::ScannerOptions options;
   options.checksums = expected.verify_checksums ? pipeline::ChecksumMode::kVerify : pipeline::ChecksumMode::kIgnore;
   TrafficArgs traffic;
@@ -115,7 +115,7 @@ bool Scan(const std::string& pcap, const ExpectedAlerts& expected, const LoadedE
       return false;
     }
     pipeline::Scanner scanner(engine.engine, options, &eve, nullptr);
-    scanner.set_intel(intel.store);
+    scanner.set_intel(intel.store, digest_kinds);
     pipeline::RunControl control;
     absl::Status s = scanner.Run(**source, &control);
     scanner.Finish();
@@ -171,7 +171,7 @@ CaseOutcome RunCase(const TestCaseDir& c, const RulesTestArgs& args) {
   }
 
   std::string eve;
-  if (!Scan(c.dir + "/input.pcap", expected, engine, intel, &eve, &error)) {
+  if (!Scan(c.dir + "/input.pcap", expected, engine, intel, DigestKinds(intel_args), &eve, &error)) {
     out.problems.push_back(error);
     return out;
   }

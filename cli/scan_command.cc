@@ -71,7 +71,7 @@ int RunScan(const ScanArgs& args) {
   }
   output::ScanSummary summary;
   pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
-  scanner.set_intel(intel.store);
+  scanner.set_intel(intel.store, DigestKinds(intel_args));
   pipeline::RunControl control;
   InstallSignalHandlers(&control);
   output::ProgressLine progress(stderr, inputs->size(), false);

@@ -52,7 +52,7 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
   flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd) { OnFlowEnd(f); });
 }
 
-void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store) {
+void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds) {
   using feeds::IndicatorType;
   // HTTP bodies are hashed only with the digests some indicator names
   // (MD5 alone costs more than the rest of the HTTP path).
@@ -60,7 +60,7 @@ void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store) {
   if (store && store->count(IndicatorType::kFileMd5)) digests |= app::http::kDigestMd5;
   if (store && store->count(IndicatorType::kFileSha1)) digests |= app::http::kDigestSha1;
   if (store && store->count(IndicatorType::kFileSha256)) digests |= app::http::kDigestSha256;
-  app_.set_body_digests(digests);
+  app_.set_body_digests(digests & digest_kinds);
   intel_.set_store(std::move(store));
 }
 

@@ -74,7 +74,9 @@ class Scanner {
 
   // Indicator feeds to match (optional; null or empty: none). Flows already
   // under way keep the indicators they reported.
-  void set_intel(std::shared_ptr<const intel::IntelStore> store);
+  // `digest_kinds`: the HTTP body digests (app::http::kDigest*) that may be
+  // computed for the store's file indicators; 0 turns file matching off.
+  void set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds = 0xff);
   uint64_t intel_lookups() const { return intel_.lookups(); }
 
   // A terminal progress line redrawn as packets go by (optional).

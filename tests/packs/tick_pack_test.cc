@@ -150,6 +150,22 @@ TEST_F(TickPackTest, EveryIndicatorKindHasACaseThatFiresIt) {
     EXPECT_TRUE(types.count(t)) << "no case fires an indicator of type " << t;
 }
 
+// --no-file-digests: the download's digests are not computed, so only its
+// User-Agent signature and indicator fire.
+TEST_F(TickPackTest, FileDigestsCanBeTurnedOff) {
+  const std::string c = kCases + "/file-digest";
+  const std::string eve = dir_ + "/eve.json";
+  ProcessResult r = RunKagami({"scan", "--quiet", "--rules", kRules, "--intel", kFeed, "--intel",
+                               c + "/intel/generated-download.csv", "--no-file-digests", "--eve", eve,
+                               c + "/input.pcap"},
+                              dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = ReadFile(eve);
+  EXPECT_EQ(text.find("\"seen_in\":\"file."), std::string::npos) << text;
+  EXPECT_NE(text.find("\"seen_in\":\"http.user_agent\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"signature_id\":4200002"), std::string::npos) << text;
+}
+
 TEST_F(TickPackTest, GeneratedBenignTrafficRaisesNoPackAlert) {
   const std::string pcap = dir_ + "/benign.pcap";
   ProcessResult g = Gen({"--seed", "20261126", "--size", "24MB", "--random-splits", "--ipv6", "0.1", "-o", pcap});
