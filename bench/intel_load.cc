@@ -20,6 +20,7 @@
 #include "engine/intel/intel_builder.h"
 #include "engine/intel/intel_store.h"
 #include "rules/feeds/feed_reader.h"
+#include "rules/feeds/pipelined_sink.h"
 
 namespace {
 
@@ -116,7 +117,9 @@ int main(int argc, char** argv) {
     } else {
       kagami::intel::IntelStoreBuilder builder;
       builder.BeginFeed(load_path, options);
-      ok = kagami::feeds::ReadFeedFile(load_path, kagami::feeds::FeedFormat::kAuto, options, &builder, &report);
+      kagami::feeds::PipelinedSink pipe(&builder);  // as kagami loads feeds
+      ok = kagami::feeds::ReadFeedFile(load_path, kagami::feeds::FeedFormat::kAuto, options, &pipe, &report);
+      pipe.Finish();
       build_start = std::chrono::steady_clock::now();
       store = builder.Build();
       indicators = store->size();
@@ -163,7 +166,9 @@ int main(int argc, char** argv) {
       kagami::intel::IntelStoreBuilder builder;
       kagami::feeds::FeedOptions options;
       builder.BeginFeed(name, options);
-      kagami::feeds::ReadFeedFile(path, kagami::feeds::FeedFormat::kAuto, options, &builder, &report);
+      kagami::feeds::PipelinedSink pipe(&builder);  // as kagami loads feeds
+      kagami::feeds::ReadFeedFile(path, kagami::feeds::FeedFormat::kAuto, options, &pipe, &report);
+      pipe.Finish();
       store = builder.Build();
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

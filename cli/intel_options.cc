@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/engine_setup.h"
 #include "rules/feeds/feed_reader.h"
+#include "rules/feeds/pipelined_sink.h"
 
 namespace kagami::cli {
 namespace {
@@ -86,7 +87,10 @@ bool LoadIntel(const IntelArgs& args, LoadedIntel& out, bool quiet_diagnostics) 
     options.match_subdomains = subdomains;
     builder.BeginFeed(Basename(path), options);
     feeds::FeedReport report;
-    const bool read = feeds::ReadFeedFile(path, *format, options, &builder, &report);
+    // The reader parses on this thread while the builder stores on another.
+    feeds::PipelinedSink pipe(&builder);
+    const bool read = feeds::ReadFeedFile(path, *format, options, &pipe, &report);
+    pipe.Finish();
     size_t shown = 0;
     for (const rules::Diagnostic& d : report.diagnostics) {
       if (d.severity == rules::Diagnostic::Severity::kError) ++out.errors;

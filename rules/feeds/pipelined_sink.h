@@ -1,0 +1,62 @@
+#pragma once
+// An IndicatorSink that hands what it receives to another sink on a thread of
+// its own, so reading a feed (parsing JSON, normalising values) and storing it
+// (IntelStoreBuilder) run on two cores at once. Order is kept: the target sees
+// exactly the Add and Attribute calls made here, in the same order.
+//
+// Indicators travel through a ring of slots that are assigned over, not
+// rebuilt, so once the ring has been round once a feed streams through it
+// without allocating. Finish() (or the destructor) waits until the target has
+// seen everything.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rules/feeds/indicator.h"
+
+namespace kagami::feeds {
+
+class PipelinedSink final : public IndicatorSink {
+ public:
+  // `slots`: calls that may be in flight (at least 2 x 64, the batch size).
+  explicit PipelinedSink(IndicatorSink* target, size_t slots = 4096);
+  ~PipelinedSink() override;
+  PipelinedSink(const PipelinedSink&) = delete;
+  PipelinedSink& operator=(const PipelinedSink&) = delete;
+
+  void Add(const Indicator& indicator) override;
+  void Attribute(std::string_view indicator_id, AttributionKind kind, std::string_view name) override;
+  // Returns once the target has received every call; no calls after this.
+  void Finish();
+
+ private:
+  enum class Kind : uint8_t { kAdd, kAttribute, kEnd };
+  struct Slot {
+    Kind kind = Kind::kEnd;
+    Indicator indicator;
+    std::string id, name;
+    AttributionKind attribution = AttributionKind::kMalware;
+  };
+
+  static constexpr uint64_t kBatch = 64;
+
+  Slot& NextFree();  // waits while the ring is full
+  void Publish();    // the slot NextFree gave is filled
+  void Flush();      // lets the consumer see every filled slot
+  void Consume();
+
+  IndicatorSink* target_;
+  std::vector<Slot> slots_;
+  // Calls published by the producer and taken by the consumer, counted from
+  // the start; each on its own cache line so the two threads do not share one.
+  alignas(64) std::atomic<uint64_t> produced_{0};
+  alignas(64) std::atomic<uint64_t> consumed_{0};
+  alignas(64) uint64_t next_ = 0;  // producer's private copy of produced_
+  std::thread consumer_;
+  bool finished_ = false;
+};
+
+}  // namespace kagami::feeds
