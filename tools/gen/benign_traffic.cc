@@ -608,6 +608,10 @@ std::string ClientAddress(Rng& rng, bool v6) {
   return absl::StrCat("10.", rng.Below(4), ".", rng.Below(64), ".", rng.Between(2, 254));
 }
 
+std::string TlsClientHello(Rng& rng, std::string_view sni) {
+  return ClientHello(rng, std::string(sni), /*chrome=*/false, /*ticket=*/false).record;
+}
+
 std::string PublicAddress(Rng& rng, bool v6) { return v6 ? Ipv6From(rng.Next()) : Ipv4From(rng.Next()); }
 
 std::string SiteAddress(std::string_view host, bool v6) {

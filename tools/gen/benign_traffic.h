@@ -32,6 +32,8 @@ std::string PublicAddress(Rng& rng, bool v6);
 std::string SiteAddress(std::string_view host, bool v6);
 // An ephemeral client port.
 uint16_t EphemeralPort(Rng& rng);
+// A TLS record holding a browser-shaped ClientHello that names `sni`.
+std::string TlsClientHello(Rng& rng, std::string_view sni);
 
 class BenignTraffic {
  public:

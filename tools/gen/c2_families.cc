@@ -12,9 +12,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <set>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
+#include "tools/gen/benign_traffic.h"
 #include "tools/gen/c2_family.h"
 
 namespace kagami::gen {
@@ -375,42 +378,6 @@ std::vector<Session> Infrastructure(Rng& rng, const Endpoint& client, std::strin
   return out;
 }
 
-// A TLS 1.2 ClientHello record naming `sni`, as a Delphi WinINet client sends.
-std::string ClientHello(Rng& rng, std::string_view sni) {
-  std::string ext;
-  std::string name;
-  name.push_back('\0');  // host_name
-  Put16(name, sni.size());
-  name.append(sni);
-  Put16(ext, 0);  // server_name
-  Put16(ext, name.size() + 2);
-  Put16(ext, name.size());
-  ext.append(name);
-  static constexpr char kGroups[] = "\x00\x0a\x00\x08\x00\x06\x00\x1d\x00\x17\x00\x18";
-  ext.append(kGroups, sizeof kGroups - 1);
-  static constexpr char kPointFormats[] = "\x00\x0b\x00\x02\x01\x00";
-  ext.append(kPointFormats, sizeof kPointFormats - 1);
-  static constexpr char kSigAlgs[] = "\x00\x0d\x00\x0a\x00\x08\x04\x01\x05\x01\x02\x01\x04\x03";
-  ext.append(kSigAlgs, sizeof kSigAlgs - 1);
-  static constexpr char kSuites[] = "\xc0\x2c\xc0\x2b\xc0\x30\xc0\x2f\x00\x9f\x00\x9e\xc0\x24\xc0\x23\x00\x35\x00\x2f";
-  std::string body("\x03\x03", 2);  // client_version TLS 1.2
-  body.append(Binary(rng, 32));      // random
-  body.push_back('\0');              // no session id
-  Put16(body, sizeof kSuites - 1);
-  body.append(kSuites, sizeof kSuites - 1);
-  body.append("\x01\x00", 2);        // null compression only
-  Put16(body, ext.size());
-  body.append(ext);
-  std::string hs("\x01", 1);          // client_hello
-  hs.push_back('\0');
-  Put16(hs, body.size());
-  hs.append(body);
-  std::string record("\x16\x03\x01", 3);
-  Put16(record, hs.size());
-  record.append(hs);
-  return record;
-}
-
 // ServerHello, then encrypted application data, in TLS 1.2 records.
 std::string ServerFlight(Rng& rng) {
   std::string body("\x03\x03", 2);
@@ -442,7 +409,7 @@ std::vector<Session> TickDelphi(Rng& rng, const Endpoint& client, const Endpoint
   s.client = client;
   s.server = server;
   s.label = "c2/tick-delphi";
-  s.messages.push_back({true, ClientHello(rng, name)});
+  s.messages.push_back({true, TlsClientHello(rng, name)});
   s.messages.push_back({false, ServerFlight(rng)});
   out.push_back(std::move(s));
   return out;
@@ -515,14 +482,10 @@ C2Family Family(std::string name, std::string description,
                 std::function<std::vector<Session>(Rng&, const Endpoint&, const Endpoint&)> make) {
   auto distinct = [make = std::move(make)](Rng& rng, const Endpoint& client, const Endpoint& server) {
     std::vector<Session> sessions = make(rng, client, server);
-    for (size_t i = 1; i < sessions.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        Session& s = sessions[i];
-        if (s.client.ip == sessions[j].client.ip && s.client.port == sessions[j].client.port &&
-            s.transport == sessions[j].transport) {
-          s.client.port = static_cast<uint16_t>(49152 + (s.client.port + 1 - 49152 + 16384) % 16384);
-          j = static_cast<size_t>(-1);  // recheck against every earlier session
-        }
+    std::set<std::tuple<std::string, uint16_t, Transport>> used;
+    for (Session& s : sessions) {
+      while (!used.emplace(s.client.ip, s.client.port, s.transport).second) {
+        s.client.port = static_cast<uint16_t>(49152 + (s.client.port + 1 - 49152 + 16384) % 16384);
       }
     }
     return sessions;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/decode/checksum.h"
+
 namespace kagami::gen {
 namespace {
 
@@ -30,44 +32,9 @@ inline void Be32(uint8_t* p, uint32_t v) {
   Be16(p + 2, v & 0xffff);
 }
 
-// RFC 1071 one's-complement sum of native-order 16-bit words: the folded
-// sum, complemented and stored in native order, is the right checksum on
-// either byte order. `p` must start at an even offset of the summed data.
-uint64_t SumWords(const uint8_t* p, size_t n, uint64_t acc) {
-  while (n >= 8) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + 4, 4);
-    acc += uint64_t{a} + b;
-    p += 8;
-    n -= 8;
-  }
-  if (n >= 4) {
-    uint32_t a;
-    std::memcpy(&a, p, 4);
-    acc += a;
-    p += 4;
-    n -= 4;
-  }
-  if (n >= 2) {
-    uint16_t a;
-    std::memcpy(&a, p, 2);
-    acc += a;
-    p += 2;
-    n -= 2;
-  }
-  if (n == 1) {
-    uint16_t a = 0;
-    std::memcpy(&a, p, 1);
-    acc += a;
-  }
-  return acc;
-}
-
-uint16_t Fold(uint64_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return static_cast<uint16_t>(~acc & 0xffff);
-}
+// The checksum to store: the complement of the decoder's RFC 1071 sum, in
+// native order like the sum itself (right on either byte order).
+uint16_t Fold(uint64_t acc) { return static_cast<uint16_t>(~decode::ChecksumFold(acc)); }
 
 void StoreChecksum(uint8_t* at, uint16_t native) { std::memcpy(at, &native, 2); }
 
@@ -392,11 +359,11 @@ void SessionWriter::Frame(Active& a, bool from_client, uint8_t tcp_flags, const 
     ip[7] = a.ttl[me];
     std::memcpy(ip + 8, a.addr[me], 16);
     std::memcpy(ip + 24, a.addr[peer], 16);
-    pseudo = SumWords(ip + 8, 32, 0);
+    pseudo = decode::ChecksumAdd(ip + 8, 32, 0);
     uint8_t tail[8];
     Be32(tail, static_cast<uint32_t>(l4_len));
     Be32(tail + 4, proto);
-    pseudo = SumWords(tail, 8, pseudo);
+    pseudo = decode::ChecksumAdd(tail, 8, pseudo);
   } else {
     ip[0] = 0x45;
     ip[1] = 0;
@@ -408,11 +375,11 @@ void SessionWriter::Frame(Active& a, bool from_client, uint8_t tcp_flags, const 
     ip[10] = ip[11] = 0;
     std::memcpy(ip + 12, a.addr[me], 4);
     std::memcpy(ip + 16, a.addr[peer], 4);
-    StoreChecksum(ip + 10, Fold(SumWords(ip, kIpv4Len, 0)));
-    pseudo = SumWords(ip + 12, 8, 0);
+    StoreChecksum(ip + 10, Fold(decode::ChecksumAdd(ip, kIpv4Len, 0)));
+    pseudo = decode::ChecksumAdd(ip + 12, 8, 0);
     uint8_t tail[4] = {0, proto, 0, 0};
     Be16(tail + 2, static_cast<uint32_t>(l4_len));
-    pseudo = SumWords(tail, 4, pseudo);
+    pseudo = decode::ChecksumAdd(tail, 4, pseudo);
   }
 
   uint8_t* l4 = ip + ip_len;
@@ -446,7 +413,7 @@ void SessionWriter::Frame(Active& a, bool from_client, uint8_t tcp_flags, const 
     l4[6] = l4[7] = 0;
   }
   if (len > 0) std::memcpy(l4 + l4_header, payload, len);
-  uint16_t sum = Fold(SumWords(l4, l4_len, pseudo));
+  uint16_t sum = Fold(decode::ChecksumAdd(l4, l4_len, pseudo));
   if (!tcp && sum == 0) sum = 0xffff;  // UDP: 0 means "no checksum"
   StoreChecksum(l4 + (tcp ? 16 : 6), sum);
 
