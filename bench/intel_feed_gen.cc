@@ -22,6 +22,19 @@ const char* const kTlds[] = {"com", "net", "org", "jp", "kr", "info", "biz", "co
 const char* const kCampaigns[] = {"Operation Alpha", "Operation Bravo", "Campaign 2019-02", "July 2017"};
 const char* const kFamilies[] = {"Daserf", "Datper", "xxmm", "ShadowPad", "Gofarer"};
 
+// A version-4 UUID, random-looking as real feeds' ids are (so they sort
+// in no relation to file order), unique through its last group.
+std::string IndicatorUuid(uint64_t seed, uint64_t i) {
+  Rng r{seed ^ (i * 0x9e3779b97f4a7c15ULL)};
+  const uint64_t h = r.Next();
+  char text[40];
+  std::snprintf(text, sizeof text, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
+                static_cast<unsigned long long>(h >> 32), static_cast<unsigned long long>((h >> 16) & 0xffff),
+                static_cast<unsigned long long>((h >> 4) & 0xfff), static_cast<unsigned long long>(h & 0xfff),
+                static_cast<unsigned long long>(i & 0xffffffffffffULL));
+  return text;
+}
+
 std::string Word(Rng& r, int min, int max) {
   std::string w;
   const int n = min + static_cast<int>(r.Below(static_cast<uint64_t>(max - min + 1)));
@@ -151,20 +164,19 @@ bool WriteSyntheticFeed(const std::string& path, FeedKind kind, uint64_t count, 
       if (v.rfind("http://", 0) == 0) v.erase(0, 7);  // Zeek URLs have no scheme
       std::fprintf(f, "%s\t%s\tsynthetic\t%s %s\n", v.c_str(), e.zeek_type, kFamilies[family], campaign);
     } else {
+      const std::string id = IndicatorUuid(seed, i);
       std::fprintf(f,
-                   ",\n{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%08llx-0000-4000-8000-"
-                   "%012llx\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\","
+                   ",\n{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\","
                    "\"pattern_type\":\"stix\",\"valid_from\":\"2020-01-01T00:00:00Z\",\"confidence\":%d,"
                    "\"pattern\":\"%s\"}",
-                   static_cast<unsigned long long>(seed & 0xffffffff), static_cast<unsigned long long>(i),
-                   40 + static_cast<int>(r.Below(60)), e.stix_pattern.c_str());
+                   id.c_str(), 40 + static_cast<int>(r.Below(60)), e.stix_pattern.c_str());
       std::fprintf(f,
                    ",\n{\"type\":\"relationship\",\"spec_version\":\"2.1\",\"id\":\"relationship--%08llx-0001-4000-8000-"
                    "%012llx\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\","
-                   "\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--%08llx-0000-4000-8000-%012llx\","
+                   "\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--%s\","
                    "\"target_ref\":\"malware--5a1e0000-0000-4000-8000-%012d\"}",
-                   static_cast<unsigned long long>(seed & 0xffffffff), static_cast<unsigned long long>(i),
-                   static_cast<unsigned long long>(seed & 0xffffffff), static_cast<unsigned long long>(i), family);
+                   static_cast<unsigned long long>(seed & 0xffffffff), static_cast<unsigned long long>(i), id.c_str(),
+                   family);
     }
   }
   if (kind == FeedKind::kStix) std::fputs("\n]}\n", f);
