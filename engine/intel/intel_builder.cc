@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #ifdef __GLIBC__
@@ -93,6 +94,7 @@ IntelBuilderImpl::IntelBuilderImpl() { clause_terms_.push_back(0); }
 
 void IntelBuilderImpl::BeginFeed(std::string_view feed_name, const feeds::FeedOptions& options) {
   feed_open_ = true;
+  delivered_.clear();  // AttributeDelivered counts from here
   feed_full_ = false;
   for (size_t i = 0; i < feeds_.size(); ++i) {
     if (feeds_[i].name == feed_name && feeds_[i].match_subdomains == options.match_subdomains) {
@@ -175,13 +177,17 @@ rules::IpRange IntelBuilderImpl::RangeOf(const TermRef& t) const {
 
 void IntelBuilderImpl::Add(const feeds::Indicator& ind) {
   EnsureFeed();
+  delivered_.push_back(Store(ind));
+}
+
+uint32_t IntelBuilderImpl::Store(const feeds::Indicator& ind) {
   usable_.clear();
   for (size_t c = 0; c < ind.clauses.size(); ++c) {
     if (UsableClause(ind.clauses[c])) usable_.push_back(static_cast<uint32_t>(c));
   }
   if (feed_full_ || usable_.empty() || clause_indicator_.size() + usable_.size() > kMaxClauses) {
     ++dropped_;
-    return;
+    return kDropped;
   }
   const auto record = static_cast<uint32_t>(records_.size());
   const size_t first_clause = clause_indicator_.size(), term_mark = terms_.size();
@@ -194,6 +200,7 @@ void IntelBuilderImpl::Add(const feeds::Indicator& ind) {
     ranges_.resize(range_mark);
     arena_.Truncate(arena_mark);
     ++dropped_;
+    return kDropped;
   };
   for (uint32_t c : usable_) {
     for (const feeds::Term& t : ind.clauses[c].terms) {
@@ -224,12 +231,16 @@ void IntelBuilderImpl::Add(const feeds::Indicator& ind) {
   rec.feed = feed_;
   rec.confidence = static_cast<int8_t>(std::clamp(ind.confidence, -1, 100));
   records_.push_back(rec);
+  // Hashed now, on the loading thread, rather than all at once in Build.
+  content_hash_.push_back(ContentHash(record, static_cast<uint32_t>(first_clause),
+                                      static_cast<uint32_t>(clause_indicator_.size())));
   attribute_memo_valid_ = false;  // a later copy of the memo's id may have been added
   if (stix_indexed_ && !ind.id.empty()) {
     stix_index_.Insert(StixHash(feed_, ind.id), record, [this](uint32_t r) {
       return StixHash(records_[r].feed, StixIdOf(r));
     });
   }
+  return record;
 }
 
 void IntelBuilderImpl::IndexStixIds() {
@@ -382,6 +393,25 @@ bool IntelBuilderImpl::ApplyAttribution(uint16_t feed, std::string_view id,
   return !attribute_memo_records_.empty();
 }
 
+void IntelBuilderImpl::AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
+                                          feeds::AttributionKind kind, std::string_view name) {
+  EnsureFeed();
+  if (feed_full_ || indicator_id.empty() || name.empty()) return;
+  // The record that Add made, if it is still this feed's indicator with
+  // this id (a reader counting something else falls back to the id search).
+  if (delivered >= delivered_.size()) {
+    Attribute(indicator_id, kind, name);
+    return;
+  }
+  const uint32_t record = delivered_[delivered];
+  if (record == kDropped) return;  // that Add stored nothing
+  if (records_[record].feed != feed_ || StixIdOf(record) != indicator_id) {
+    Attribute(indicator_id, kind, name);
+    return;
+  }
+  records_[record].profile = WithAttribution(records_[record].profile, kind, name);
+}
+
 void IntelBuilderImpl::Attribute(std::string_view indicator_id, feeds::AttributionKind kind,
                                  std::string_view name) {
   EnsureFeed();
@@ -489,11 +519,8 @@ std::vector<uint32_t> IntelBuilderImpl::MergeDuplicates() {
     // the first added of them comes first and is kept.
     std::vector<std::pair<uint64_t, uint32_t>> order;
     order.reserve(n);
-    for (uint32_t r = 0, c = 0; r < n; ++r) {
-      const uint32_t first = c;
-      while (c < clause_indicator_.size() && clause_indicator_[c] == r) ++c;
-      order.emplace_back(ContentHash(r, first, c), r);
-    }
+    for (uint32_t r = 0; r < n; ++r) order.emplace_back(content_hash_[r], r);
+    content_hash_.clear();
     std::sort(order.begin(), order.end());
     for (uint32_t r = 0; r < n; ++r) remap[r] = r;
     for (size_t i = 0; i < order.size();) {
@@ -551,6 +578,7 @@ std::shared_ptr<const IntelStore> IntelBuilderImpl::Build() {
     ApplyAttribution(p.feed, p.indicator_id, p.kind, p.name);  // still unknown: dropped
   }
   std::vector<PendingAttribution>().swap(pending_);
+  delivered_.clear();
   stix_index_.Clear();
   attribute_memo_valid_ = false;
   const std::vector<uint32_t> remap = MergeDuplicates();
@@ -647,10 +675,15 @@ std::shared_ptr<const IntelStore> IntelBuilderImpl::Build() {
   std::vector<rules::IpRange>().swap(ranges_);
   clause_terms_.clear();
 
+  // The domain index (the largest) is built beside the others: they share
+  // only the arena, which is read.
+  constexpr int kDomain = static_cast<int>(IndicatorType::kDomain);
+  std::thread domains([&] { s.values_[kDomain].Build(IndicatorType::kDomain, &entries[kDomain], arena_); });
   s.ips_.Build();
   for (int t = 0; t < feeds::kIndicatorTypeCount; ++t) {
-    s.values_[t].Build(static_cast<IndicatorType>(t), &entries[t], arena_);
+    if (t != kDomain) s.values_[t].Build(static_cast<IndicatorType>(t), &entries[t], arena_);
   }
+  domains.join();
 
   s.verify_.shrink_to_fit();
   s.verify_ranges_.shrink_to_fit();
@@ -683,6 +716,11 @@ void IntelStoreBuilder::Add(const feeds::Indicator& indicator) { impl_->Add(indi
 void IntelStoreBuilder::Attribute(std::string_view indicator_id, feeds::AttributionKind kind,
                                   std::string_view name) {
   impl_->Attribute(indicator_id, kind, name);
+}
+
+void IntelStoreBuilder::AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
+                                           feeds::AttributionKind kind, std::string_view name) {
+  impl_->AttributeDelivered(delivered, indicator_id, kind, name);
 }
 
 std::shared_ptr<const IntelStore> IntelStoreBuilder::Build() {

@@ -37,6 +37,8 @@ class IntelBuilderImpl {
   void BeginFeed(std::string_view feed_name, const feeds::FeedOptions& options);
   void Add(const feeds::Indicator& indicator);
   void Attribute(std::string_view indicator_id, feeds::AttributionKind kind, std::string_view name);
+  void AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
+                          feeds::AttributionKind kind, std::string_view name);
   // Moves everything into a new store; the builder is unusable afterwards.
   std::shared_ptr<const IntelStore> Build();
   size_t size() const { return records_.size(); }
@@ -66,6 +68,7 @@ class IntelBuilderImpl {
   };
 
   void EnsureFeed();
+  uint32_t Store(const feeds::Indicator& ind);  // Add's work: the new record, or kDropped
   bool UsableClause(const feeds::Clause& clause) const;
   bool AppendTerm(const feeds::Term& t);  // false when the arena is full
   uint32_t DetailFor(const feeds::Indicator& ind);
@@ -111,6 +114,8 @@ class IntelBuilderImpl {
   PagedArray<uint32_t> clause_terms_;  // clause c: terms_[clause_terms_[c], [c + 1])
   PagedArray<TermRef> terms_;
   std::vector<rules::IpRange> ranges_;  // kIp terms outside IPv4
+  PagedArray<uint32_t> delivered_;  // per Add since BeginFeed: its record, or kDropped
+  PagedArray<uint64_t> content_hash_;  // per record: ContentHash, for MergeDuplicates
   IdHashTable stix_index_;    // (feed, STIX id) -> records, once stix_indexed_
   bool stix_indexed_ = false;
   // The id of the previous Attribute call and the records it found.

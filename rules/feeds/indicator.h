@@ -87,6 +87,14 @@ class IndicatorSink {
   // campaign, intrusion set or malware family called `name`.
   virtual void Attribute(std::string_view indicator_id, AttributionKind kind,
                          std::string_view name) = 0;
+  // The same for the indicator this feed's reader passed to Add as its
+  // `delivered`-th (counted from 0), whose id is `indicator_id`. A sink that
+  // numbers what it receives finds the indicator without searching by id.
+  virtual void AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
+                                  AttributionKind kind, std::string_view name) {
+    (void)delivered;
+    Attribute(indicator_id, kind, name);
+  }
 };
 
 // How a feed is read and matched.

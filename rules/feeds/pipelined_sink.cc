@@ -49,6 +49,17 @@ void PipelinedSink::Attribute(std::string_view indicator_id, AttributionKind kin
   Publish();
 }
 
+void PipelinedSink::AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
+                                       AttributionKind kind, std::string_view name) {
+  Slot& slot = NextFree();
+  slot.kind = Kind::kAttributeDelivered;
+  slot.delivered = delivered;
+  slot.id.assign(indicator_id);
+  slot.name.assign(name);
+  slot.attribution = kind;
+  Publish();
+}
+
 void PipelinedSink::Finish() {
   if (finished_) return;
   finished_ = true;
@@ -74,6 +85,9 @@ void PipelinedSink::Consume() {
           break;
         case Kind::kAttribute:
           target_->Attribute(slot.id, slot.attribution, slot.name);
+          break;
+        case Kind::kAttributeDelivered:
+          target_->AttributeDelivered(slot.delivered, slot.id, slot.attribution, slot.name);
           break;
         case Kind::kEnd:
           return;

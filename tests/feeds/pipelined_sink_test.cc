@@ -26,6 +26,11 @@ class RecordingSink : public IndicatorSink {
     calls.push_back("attr " + std::string(id) + " " + std::to_string(static_cast<int>(kind)) + " " +
                     std::string(name));
   }
+  void AttributeDelivered(uint64_t delivered, std::string_view id, AttributionKind kind,
+                          std::string_view name) override {
+    calls.push_back("attr #" + std::to_string(delivered) + " " + std::string(id) + " " +
+                    std::to_string(static_cast<int>(kind)) + " " + std::string(name));
+  }
 };
 
 // A feed-like call sequence: indicators whose fields shrink and grow (so
@@ -47,6 +52,10 @@ void Drive(IndicatorSink& sink, int n) {
     if (i % 5 == 0) ind.labels = {"l" + std::to_string(i)};
     sink.Add(ind);
     if (i % 3 == 0) sink.Attribute(ind.id, AttributionKind::kMalware, "family-" + std::to_string(i));
+    if (i % 4 == 0) {
+      sink.AttributeDelivered(static_cast<uint64_t>(i), ind.id, AttributionKind::kCampaign,
+                              "campaign-" + std::to_string(i));
+    }
   }
 }
 

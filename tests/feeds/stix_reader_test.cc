@@ -220,6 +220,45 @@ TEST(StixReader, AttributionHops) {
   EXPECT_EQ(r.sink.attributions.size(), 5u);
 }
 
+// Attribution names each indicator by its place among the Adds, in the order
+// they were delivered (whatever order the ids sort in), and reaches every
+// delivered version of an id.
+class DeliveryCheckingSink : public CollectingSink {
+ public:
+  std::vector<std::string> calls;  // "place id name"
+  void AttributeDelivered(uint64_t delivered, std::string_view id, AttributionKind kind,
+                          std::string_view name) override {
+    calls.push_back(std::to_string(delivered) + " " + std::string(id) + " " + std::string(name));
+    ASSERT_LT(delivered, indicators.size());
+    EXPECT_EQ(indicators[delivered].id, id);  // the place is the id's own
+    (kind == AttributionKind::kMalware ? indicators[delivered].malware
+                                       : indicators[delivered].intrusion_sets)
+        .emplace_back(name);
+  }
+};
+
+TEST(StixReader, AttributionByPlaceInDeliveryOrder) {
+  const std::string dom = "[domain-name:value = 'a.example']";
+  const std::string url = "[url:value = 'http://a.example/v2']";
+  DeliveryCheckingSink sink;
+  FeedReport report;
+  FeedOptions options;
+  options.now_unix = kNow;
+  // kInd3 sorts last and comes first; kInd2 is skipped (bad pattern), so
+  // places count delivered indicators only; kInd1 comes twice (two versions).
+  ASSERT_TRUE(ReadStixString(
+      Bundle({Relationship(kInd1, "indicates", kMalware), Sdo("malware", kMalware, "Evil RAT"),
+              IndicatorJson(kInd3, dom), IndicatorJson(kInd2, "[nonsense"), IndicatorJson(kInd1, dom),
+              Sdo("intrusion-set", kSet, "APT Example"), Relationship(kInd3, "indicates", kSet),
+              IndicatorJson(kInd1, url)}),
+      "feed.json", options, &sink, &report));
+  ASSERT_EQ(sink.indicators.size(), 3u);
+  EXPECT_EQ(sink.calls, (std::vector<std::string>{std::string("0 ") + kInd3 + " APT Example",
+                                                  std::string("1 ") + kInd1 + " Evil RAT",
+                                                  std::string("2 ") + kInd1 + " Evil RAT"}));
+  EXPECT_EQ(sink.indicators[2].malware, (std::vector<std::string>{"Evil RAT"}));
+}
+
 TEST(StixReader, UpperCaseUuidKeptVerbatim) {
   const std::string id = "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F";
   Result r = Read(Bundle({Sdo("malware", kMalware, "Evil RAT"), Relationship(id, "indicates", kMalware),

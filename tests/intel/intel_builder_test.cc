@@ -76,6 +76,34 @@ TEST(IntelStoreBuilder, StixAttributionArrivesAfterTheIndicator) {
   EXPECT_TRUE(store->view(1).intrusion_sets.empty());
 }
 
+// AttributeDelivered finds the record by its place among the feed's Adds
+// (a dropped Add keeps its place; places restart with each feed). A place
+// holding another id, or none, falls back to the search by id.
+TEST(IntelStoreBuilder, AttributionByPlaceAmongTheAdds) {
+  IntelStoreBuilder b;
+  b.BeginFeed("bundle.json", feeds::FeedOptions{});
+  b.Add(Stix("indicator--1", "one.example"));  // place 0
+  feeds::Indicator dropped = Stix("indicator--2", "");  // place 1: an empty value, not stored
+  b.Add(dropped);
+  b.Add(Stix("indicator--3", "three.example"));  // place 2
+  b.AttributeDelivered(2, "indicator--3", AttributionKind::kMalware, "Three");
+  b.AttributeDelivered(1, "indicator--2", AttributionKind::kMalware, "Nobody");
+  b.AttributeDelivered(2, "indicator--1", AttributionKind::kCampaign, "Found by id");
+  b.AttributeDelivered(99, "indicator--1", AttributionKind::kIntrusionSet, "Past the end");
+  b.BeginFeed("other.json", feeds::FeedOptions{});
+  b.Add(Stix("indicator--9", "nine.example"));  // place 0 of this feed
+  b.AttributeDelivered(0, "indicator--9", AttributionKind::kMalware, "Nine");
+  EXPECT_EQ(b.dropped(), 1u);
+  const auto store = b.Build();
+  ASSERT_EQ(store->size(), 3u);
+  EXPECT_EQ(Strings(store->view(0).campaigns), (std::vector<std::string>{"Found by id"}));
+  EXPECT_EQ(Strings(store->view(0).intrusion_sets), (std::vector<std::string>{"Past the end"}));
+  EXPECT_TRUE(store->view(0).malware.empty());
+  EXPECT_EQ(Strings(store->view(1).malware), (std::vector<std::string>{"Three"}));
+  EXPECT_EQ(Strings(store->view(2).malware), (std::vector<std::string>{"Nine"}));
+  EXPECT_EQ(store->view(2).feed, "other.json");
+}
+
 TEST(IntelStoreBuilder, AttributionBeforeTheIndicatorIsAppliedAtBuild) {
   IntelStoreBuilder b;
   b.BeginFeed("bundle.json", feeds::FeedOptions{});
