@@ -43,11 +43,20 @@ class CheckingSink : public CollectingSink {
     Check(seen_.insert(std::string(id) + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + std::string(name)).second);
     CollectingSink::Attribute(id, kind, name);
   }
+  // The reader names each delivery of an id by its place among the Adds.
+  void AttributeDelivered(uint64_t place, std::string_view id, AttributionKind kind,
+                          std::string_view name) override {
+    Check(place < indicators.size() && indicators[place].id == id && !name.empty());
+    Check(seen_.insert(std::to_string(place) + '\n' + std::to_string(static_cast<int>(kind)) + '\n' +
+                       std::string(name))
+              .second);  // each (place, kind, name) once
+    CollectingSink::Attribute(id, kind, name);
+  }
 
  private:
   int max_line_;
   std::set<std::string> ids_;
-  std::set<std::string> seen_;  // each (indicator, kind, name) once
+  std::set<std::string> seen_;  // each (indicator or place, kind, name) once
 };
 
 }  // namespace
