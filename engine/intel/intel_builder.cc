@@ -94,7 +94,7 @@ IntelBuilderImpl::IntelBuilderImpl() { clause_terms_.push_back(0); }
 
 void IntelBuilderImpl::BeginFeed(std::string_view feed_name, const feeds::FeedOptions& options) {
   feed_open_ = true;
-  delivered_.clear();  // AttributeDelivered counts from here
+  delivered_.clear();  // AttributePlaced counts from here
   feed_full_ = false;
   for (size_t i = 0; i < feeds_.size(); ++i) {
     if (feeds_[i].name == feed_name && feeds_[i].match_subdomains == options.match_subdomains) {
@@ -393,23 +393,36 @@ bool IntelBuilderImpl::ApplyAttribution(uint16_t feed, std::string_view id,
   return !attribute_memo_records_.empty();
 }
 
-void IntelBuilderImpl::AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
-                                          feeds::AttributionKind kind, std::string_view name) {
+void IntelBuilderImpl::AttributePlaced(const feeds::PlacedAttribution& a,
+                                       const std::function<std::string(uint32_t)>& id_of) {
   EnsureFeed();
-  if (feed_full_ || indicator_id.empty() || name.empty()) return;
-  // The record that Add made, if it is still this feed's indicator with
-  // this id (a reader counting something else falls back to the id search).
-  if (delivered >= delivered_.size()) {
-    Attribute(indicator_id, kind, name);
-    return;
+  if (feed_full_) return;
+  // Bundles relate their indicators to a few name sets: each (profile, set)
+  // step is worked out once.
+  uint32_t memo_from = 0, memo_set = feeds::PlacedAttribution::kNoSet, memo_to = 0;
+  std::string id;
+  for (size_t p = 0; p < a.set_of.size(); ++p) {
+    const uint32_t set = a.set_of[p];
+    if (set == feeds::PlacedAttribution::kNoSet) continue;
+    if (p >= delivered_.size()) {
+      // Past this feed's Adds (a reader counting something else): by id.
+      id = id_of(static_cast<uint32_t>(p));
+      for (const auto& n : a.sets[set]) Attribute(id, n.kind, n.name);
+      continue;
+    }
+    const uint32_t record = delivered_[p];
+    if (record == kDropped) continue;  // that Add stored nothing
+    uint32_t& profile = records_[record].profile;
+    if (set != memo_set || profile != memo_from) {
+      memo_from = profile;
+      memo_set = set;
+      memo_to = profile;
+      for (const auto& n : a.sets[set]) {
+        if (!n.name.empty()) memo_to = WithAttribution(memo_to, n.kind, n.name);
+      }
+    }
+    profile = memo_to;
   }
-  const uint32_t record = delivered_[delivered];
-  if (record == kDropped) return;  // that Add stored nothing
-  if (records_[record].feed != feed_ || StixIdOf(record) != indicator_id) {
-    Attribute(indicator_id, kind, name);
-    return;
-  }
-  records_[record].profile = WithAttribution(records_[record].profile, kind, name);
 }
 
 void IntelBuilderImpl::Attribute(std::string_view indicator_id, feeds::AttributionKind kind,
@@ -718,9 +731,9 @@ void IntelStoreBuilder::Attribute(std::string_view indicator_id, feeds::Attribut
   impl_->Attribute(indicator_id, kind, name);
 }
 
-void IntelStoreBuilder::AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
-                                           feeds::AttributionKind kind, std::string_view name) {
-  impl_->AttributeDelivered(delivered, indicator_id, kind, name);
+void IntelStoreBuilder::AttributePlaced(const feeds::PlacedAttribution& attribution,
+                                        const std::function<std::string(uint32_t)>& id_of) {
+  impl_->AttributePlaced(attribution, id_of);
 }
 
 std::shared_ptr<const IntelStore> IntelStoreBuilder::Build() {

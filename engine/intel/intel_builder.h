@@ -37,8 +37,8 @@ class IntelBuilderImpl {
   void BeginFeed(std::string_view feed_name, const feeds::FeedOptions& options);
   void Add(const feeds::Indicator& indicator);
   void Attribute(std::string_view indicator_id, feeds::AttributionKind kind, std::string_view name);
-  void AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
-                          feeds::AttributionKind kind, std::string_view name);
+  void AttributePlaced(const feeds::PlacedAttribution& attribution,
+                       const std::function<std::string(uint32_t)>& id_of);
   // Moves everything into a new store; the builder is unusable afterwards.
   std::shared_ptr<const IntelStore> Build();
   size_t size() const { return records_.size(); }

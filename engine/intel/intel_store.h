@@ -180,11 +180,12 @@ class IntelStoreBuilder : public feeds::IndicatorSink {
   // applied at Build, so the order of objects in a bundle does not matter.
   void Attribute(std::string_view indicator_id, feeds::AttributionKind kind,
                  std::string_view name) override;
-  // The same, for the current feed's `delivered`-th Add since BeginFeed: no
-  // search by id when that indicator was stored with this id (a STIX bundle
-  // of a million indicators is attributed without an id index).
-  void AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
-                          feeds::AttributionKind kind, std::string_view name) override;
+  // The same for a whole feed, each indicator named by its place among the
+  // feed's Adds since BeginFeed, so no search by id (a STIX bundle of a
+  // million indicators is attributed without an id index); a place past
+  // those Adds falls back to Attribute(id_of(place), ...).
+  void AttributePlaced(const feeds::PlacedAttribution& attribution,
+                       const std::function<std::string(uint32_t)>& id_of) override;
 
   // The store of everything added; leaves the builder empty.
   std::shared_ptr<const IntelStore> Build();

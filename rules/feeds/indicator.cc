@@ -36,4 +36,14 @@ void Indicator::Clear() {
   where = {};
 }
 
+void IndicatorSink::AttributePlaced(const PlacedAttribution& attribution,
+                                    const std::function<std::string(uint32_t)>& id_of) {
+  for (size_t p = 0; p < attribution.set_of.size(); ++p) {
+    const uint32_t set = attribution.set_of[p];
+    if (set == PlacedAttribution::kNoSet) continue;
+    const std::string id = id_of(static_cast<uint32_t>(p));
+    for (const PlacedAttribution::Name& n : attribution.sets[set]) Attribute(id, n.kind, n.name);
+  }
+}
+
 }  // namespace kagami::feeds

@@ -11,6 +11,7 @@
 // one term; STIX patterns can be richer.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +80,20 @@ struct Indicator {
 
 enum class AttributionKind : uint8_t { kCampaign, kIntrusionSet, kMalware };
 
+// STIX attribution as a reader resolves it at the end of a bundle: the
+// indicator it passed to Add as its p-th since the feed began (counted from
+// 0) belongs to every name of sets[set_of[p]], or to none when set_of[p] is
+// kNoSet. Bundles relate their indicators to a few names, so a few sets.
+struct PlacedAttribution {
+  static constexpr uint32_t kNoSet = UINT32_MAX;
+  struct Name {
+    AttributionKind kind;
+    std::string name;
+  };
+  std::vector<std::vector<Name>> sets;
+  std::vector<uint32_t> set_of;
+};
+
 class IndicatorSink {
  public:
   virtual ~IndicatorSink() = default;
@@ -87,14 +102,12 @@ class IndicatorSink {
   // campaign, intrusion set or malware family called `name`.
   virtual void Attribute(std::string_view indicator_id, AttributionKind kind,
                          std::string_view name) = 0;
-  // The same for the indicator this feed's reader passed to Add as its
-  // `delivered`-th (counted from 0), whose id is `indicator_id`. A sink that
-  // numbers what it receives finds the indicator without searching by id.
-  virtual void AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
-                                  AttributionKind kind, std::string_view name) {
-    (void)delivered;
-    Attribute(indicator_id, kind, name);
-  }
+  // A whole feed's attribution at once, after its last Add (see
+  // PlacedAttribution); id_of(p) is the id of the p-th indicator. A sink
+  // that numbers what it receives finds each indicator without an id
+  // search; by default each name goes to Attribute(id_of(p), ...).
+  virtual void AttributePlaced(const PlacedAttribution& attribution,
+                               const std::function<std::string(uint32_t)>& id_of);
 };
 
 // How a feed is read and matched.

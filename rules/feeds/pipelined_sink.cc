@@ -49,15 +49,19 @@ void PipelinedSink::Attribute(std::string_view indicator_id, AttributionKind kin
   Publish();
 }
 
-void PipelinedSink::AttributeDelivered(uint64_t delivered, std::string_view indicator_id,
-                                       AttributionKind kind, std::string_view name) {
+void PipelinedSink::AttributePlaced(const PlacedAttribution& attribution,
+                                    const std::function<std::string(uint32_t)>& id_of) {
   Slot& slot = NextFree();
-  slot.kind = Kind::kAttributeDelivered;
-  slot.delivered = delivered;
-  slot.id.assign(indicator_id);
-  slot.name.assign(name);
-  slot.attribution = kind;
-  Publish();
+  slot.kind = Kind::kAttributePlaced;
+  slot.placed = &attribution;
+  slot.id_of = &id_of;
+  const uint64_t call = next_;
+  ++next_;
+  Flush();
+  // The arguments are the caller's: wait until the consumer is past them.
+  for (uint64_t consumed; (consumed = consumed_.load(std::memory_order_acquire)) <= call;) {
+    consumed_.wait(consumed, std::memory_order_acquire);
+  }
 }
 
 void PipelinedSink::Finish() {
@@ -86,9 +90,11 @@ void PipelinedSink::Consume() {
         case Kind::kAttribute:
           target_->Attribute(slot.id, slot.attribution, slot.name);
           break;
-        case Kind::kAttributeDelivered:
-          target_->AttributeDelivered(slot.delivered, slot.id, slot.attribution, slot.name);
-          break;
+        case Kind::kAttributePlaced:
+          target_->AttributePlaced(*slot.placed, *slot.id_of);
+          consumed_.store(taken + 1, std::memory_order_release);  // the producer waits on it
+          consumed_.notify_one();
+          continue;
         case Kind::kEnd:
           return;
       }

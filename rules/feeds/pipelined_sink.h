@@ -29,19 +29,22 @@ class PipelinedSink final : public IndicatorSink {
 
   void Add(const Indicator& indicator) override;
   void Attribute(std::string_view indicator_id, AttributionKind kind, std::string_view name) override;
-  void AttributeDelivered(uint64_t delivered, std::string_view indicator_id, AttributionKind kind,
-                          std::string_view name) override;
+  // Returns once the target has applied it (id_of is the caller's).
+  void AttributePlaced(const PlacedAttribution& attribution,
+                       const std::function<std::string(uint32_t)>& id_of) override;
   // Returns once the target has received every call; no calls after this.
   void Finish();
 
  private:
-  enum class Kind : uint8_t { kAdd, kAttribute, kAttributeDelivered, kEnd };
+  enum class Kind : uint8_t { kAdd, kAttribute, kAttributePlaced, kEnd };
   struct Slot {
     Kind kind = Kind::kEnd;
     Indicator indicator;
     std::string id, name;
     AttributionKind attribution = AttributionKind::kMalware;
-    uint64_t delivered = 0;  // kAttributeDelivered
+    // kAttributePlaced: the caller's, alive until the call is consumed.
+    const PlacedAttribution* placed = nullptr;
+    const std::function<std::string(uint32_t)>* id_of = nullptr;
   };
 
   static constexpr uint64_t kBatch = 64;

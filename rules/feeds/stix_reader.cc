@@ -13,8 +13,10 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <map>
 #include <memory>
 #include <new>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -563,58 +565,42 @@ class Attribution {
   void Resolve(IndicatorSink* sink) {
     if (indicates_.empty()) return;
     const size_t deliveries = delivered_.size();
-    SortUnique(&delivered_);
-    SortUnique(&indicates_);
+    {
+      // The two big sorts (a million relationships, a million indicators)
+      // share nothing: one runs on a second thread.
+      std::thread sort_delivered([this] { SortUnique(&delivered_); });
+      SortUnique(&indicates_);
+      sort_delivered.join();
+    }
     SortUnique(&hops_);
-    // Both sorted by indicator: walked side by side to find each delivered
-    // indicator's relationships.
-    constexpr uint32_t kNone = UINT32_MAX;
-    std::vector<uint32_t> first_indicates(deliveries, kNone);  // per delivery: into indicates_
+    PlacedAttribution placed;
+    placed.set_of.assign(deliveries, PlacedAttribution::kNoSet);
+    std::vector<uint32_t> first_indicates(deliveries, kNone);  // per place: into indicates_, for id_of
+    // Both sorted by indicator: walked side by side, each delivered
+    // indicator's relationships become its set of names.
+    std::vector<uint32_t> sdos;
     const Delivered* delivered = delivered_.begin();
     for (size_t i = 0; i < indicates_.size();) {
       const IdKey& indicator = indicates_[i].indicator;
       size_t j = i;
-      while (j < indicates_.size() && indicates_[j].indicator == indicator) ++j;
+      sdos.clear();
+      for (; j < indicates_.size() && indicates_[j].indicator == indicator; ++j) sdos.push_back(indicates_[j].sdo);
       while (delivered != delivered_.end() && delivered->key < indicator) ++delivered;
-      // Every delivery of the id (a bundle may hold several versions).
-      for (; delivered != delivered_.end() && delivered->key == indicator; ++delivered) {
-        first_indicates[delivered->ordinal] = static_cast<uint32_t>(i);
+      if (delivered != delivered_.end() && delivered->key == indicator) {
+        const uint32_t set = SetFor(sdos, &placed);
+        // Every delivery of the id (a bundle may hold several versions).
+        for (; delivered != delivered_.end() && delivered->key == indicator; ++delivered) {
+          placed.set_of[delivered->ordinal] = set;
+          first_indicates[delivered->ordinal] = static_cast<uint32_t>(i);
+        }
       }
       i = j;
     }
-    // Named in the order the indicators were delivered, with their place in
-    // it: the sink finds its records one after another, without an id search.
-    std::vector<std::pair<AttributionKind, std::string_view>> names;
     std::string id;
-    auto add = [&](uint32_t sdo) {
-      const Sdo& s = sdos_[sdo];
-      if (!s.name.empty()) names.emplace_back(ToAttributionKind(s.kind), s.name);
-    };
-    // Indicators of a bundle mostly indicate the same few SDOs: the names of
-    // the previous set are kept until the set changes.
-    std::vector<uint32_t> sdos, names_of;
-    for (uint32_t ordinal = 0; ordinal < deliveries; ++ordinal) {
-      const uint32_t first = first_indicates[ordinal];
-      if (first == kNone) continue;
-      const IdKey& indicator = indicates_[first].indicator;
-      sdos.clear();
-      for (size_t k = first; k < indicates_.size() && indicates_[k].indicator == indicator; ++k) {
-        sdos.push_back(indicates_[k].sdo);
-      }
-      if (sdos != names_of || names.empty()) {
-        names.clear();
-        for (const uint32_t sdo : sdos) {
-          add(sdo);
-          auto hop = std::lower_bound(hops_.begin(), hops_.end(), std::make_pair(sdo, uint32_t{0}));
-          for (; hop != hops_.end() && hop->first == sdo; ++hop) add(hop->second);
-        }
-        std::sort(names.begin(), names.end());
-        names.erase(std::unique(names.begin(), names.end()), names.end());
-        names_of = sdos;
-      }
-      ids_.Text(indicator, &id);
-      for (const auto& [kind, name] : names) sink->AttributeDelivered(ordinal, id, kind, name);
-    }
+    sink->AttributePlaced(placed, [&](uint32_t place) {
+      ids_.Text(indicates_[first_indicates[place]].indicator, &id);
+      return id;
+    });
   }
 
  private:
@@ -638,6 +624,39 @@ class Attribution {
       return key == o.key ? ordinal < o.ordinal : key < o.key;
     }
   };
+
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // The index in placed->sets of the names these SDOs bring (with their
+  // hops), added on first sight; kNoSet when they bring no name. Most
+  // indicators indicate one SDO, looked up directly.
+  uint32_t SetFor(const std::vector<uint32_t>& sdos, PlacedAttribution* placed) {
+    constexpr uint32_t kUnknown = PlacedAttribution::kNoSet - 1;
+    uint32_t* known;
+    if (sdos.size() == 1) {
+      if (set_of_sdo_.size() < sdos_.size()) set_of_sdo_.resize(sdos_.size(), kUnknown);
+      known = &set_of_sdo_[sdos[0]];
+    } else {
+      known = &set_of_sdos_.try_emplace(sdos, kUnknown).first->second;
+    }
+    if (*known != kUnknown) return *known;
+    std::vector<std::pair<AttributionKind, std::string_view>> names;
+    auto add = [&](uint32_t sdo) {
+      const Sdo& s = sdos_[sdo];
+      if (!s.name.empty()) names.emplace_back(ToAttributionKind(s.kind), s.name);
+    };
+    for (const uint32_t sdo : sdos) {
+      add(sdo);
+      auto hop = std::lower_bound(hops_.begin(), hops_.end(), std::make_pair(sdo, uint32_t{0}));
+      for (; hop != hops_.end() && hop->first == sdo; ++hop) add(hop->second);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    if (names.empty()) return *known = PlacedAttribution::kNoSet;
+    auto& set = placed->sets.emplace_back();
+    for (const auto& [kind, name] : names) set.push_back({kind, std::string(name)});
+    return *known = static_cast<uint32_t>(placed->sets.size() - 1);
+  }
 
   template <typename T>
   static void SortUnique(std::vector<T>* v) {
@@ -667,6 +686,8 @@ class Attribution {
   GrowingArray<Indicates> indicates_;                // 20 bytes per relationship
   std::vector<std::pair<uint32_t, uint32_t>> hops_;  // (indicated SDO, SDO it brings along)
   GrowingArray<Delivered> delivered_;
+  std::vector<uint32_t> set_of_sdo_;  // SetFor, one SDO: by SDO
+  std::map<std::vector<uint32_t>, uint32_t> set_of_sdos_;  // SetFor, several
 };
 
 // ---------------------------------------------------------------------------

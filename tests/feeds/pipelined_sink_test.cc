@@ -26,10 +26,13 @@ class RecordingSink : public IndicatorSink {
     calls.push_back("attr " + std::string(id) + " " + std::to_string(static_cast<int>(kind)) + " " +
                     std::string(name));
   }
-  void AttributeDelivered(uint64_t delivered, std::string_view id, AttributionKind kind,
-                          std::string_view name) override {
-    calls.push_back("attr #" + std::to_string(delivered) + " " + std::string(id) + " " +
-                    std::to_string(static_cast<int>(kind)) + " " + std::string(name));
+  void AttributePlaced(const PlacedAttribution& a, const std::function<std::string(uint32_t)>& id_of) override {
+    for (size_t p = 0; p < a.set_of.size(); ++p) {
+      if (a.set_of[p] == PlacedAttribution::kNoSet) continue;
+      for (const PlacedAttribution::Name& n : a.sets[a.set_of[p]]) {
+        calls.push_back("placed #" + std::to_string(p) + " " + id_of(static_cast<uint32_t>(p)) + " " + n.name);
+      }
+    }
   }
 };
 
@@ -52,10 +55,15 @@ void Drive(IndicatorSink& sink, int n) {
     if (i % 5 == 0) ind.labels = {"l" + std::to_string(i)};
     sink.Add(ind);
     if (i % 3 == 0) sink.Attribute(ind.id, AttributionKind::kMalware, "family-" + std::to_string(i));
-    if (i % 4 == 0) {
-      sink.AttributeDelivered(static_cast<uint64_t>(i), ind.id, AttributionKind::kCampaign,
-                              "campaign-" + std::to_string(i));
-    }
+  }
+  // A reader's resolved attribution comes last; its arguments are gone once
+  // the call returns, so the consumer must have applied it by then.
+  {
+    PlacedAttribution placed;
+    placed.sets = {{{AttributionKind::kCampaign, "every fourth"}}};
+    placed.set_of.assign(static_cast<size_t>(n), PlacedAttribution::kNoSet);
+    for (int i = 0; i < n; i += 4) placed.set_of[static_cast<size_t>(i)] = 0;
+    sink.AttributePlaced(placed, [](uint32_t p) { return "indicator--" + std::to_string(p); });
   }
 }
 

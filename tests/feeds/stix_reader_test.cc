@@ -34,14 +34,19 @@ constexpr const char* kSet = "intrusion-set--4e78f46f-a023-4e5f-bc24-71b3ca22ec2
 constexpr const char* kCampaign = "campaign--83422c77-904c-4dc1-aff5-5c38f3a2c55c";
 constexpr const char* kIdentity = "identity--f431f809-377b-45e0-aa1c-6a4751cae5ff";
 
-// A sink that also records every Attribute call, in order.
+// A sink that also records every attribution as "id kind name", in order.
 class RecordingSink : public CollectingSink {
  public:
   std::vector<std::string> attributions;
-  void Attribute(std::string_view id, AttributionKind kind, std::string_view name) override {
+  void AttributePlaced(const PlacedAttribution& a, const std::function<std::string(uint32_t)>& id_of) override {
     static constexpr const char* kKinds[] = {"campaign", "intrusion-set", "malware"};
-    attributions.push_back(std::string(id) + " " + kKinds[static_cast<int>(kind)] + " " + std::string(name));
-    CollectingSink::Attribute(id, kind, name);
+    for (size_t p = 0; p < a.set_of.size(); ++p) {
+      if (a.set_of[p] == PlacedAttribution::kNoSet) continue;
+      for (const PlacedAttribution::Name& n : a.sets[a.set_of[p]]) {
+        attributions.push_back(id_of(static_cast<uint32_t>(p)) + " " + kKinds[static_cast<int>(n.kind)] + " " + n.name);
+      }
+    }
+    CollectingSink::AttributePlaced(a, id_of);
   }
 };
 
@@ -226,14 +231,18 @@ TEST(StixReader, AttributionHops) {
 class DeliveryCheckingSink : public CollectingSink {
  public:
   std::vector<std::string> calls;  // "place id name"
-  void AttributeDelivered(uint64_t delivered, std::string_view id, AttributionKind kind,
-                          std::string_view name) override {
-    calls.push_back(std::to_string(delivered) + " " + std::string(id) + " " + std::string(name));
-    ASSERT_LT(delivered, indicators.size());
-    EXPECT_EQ(indicators[delivered].id, id);  // the place is the id's own
-    (kind == AttributionKind::kMalware ? indicators[delivered].malware
-                                       : indicators[delivered].intrusion_sets)
-        .emplace_back(name);
+  size_t sets = 0;
+  void AttributePlaced(const PlacedAttribution& a, const std::function<std::string(uint32_t)>& id_of) override {
+    EXPECT_EQ(a.set_of.size(), indicators.size());
+    sets = a.sets.size();
+    for (size_t p = 0; p < a.set_of.size(); ++p) {
+      if (a.set_of[p] == PlacedAttribution::kNoSet) continue;
+      EXPECT_EQ(indicators[p].id, id_of(static_cast<uint32_t>(p)));  // the place is the id's own
+      for (const PlacedAttribution::Name& n : a.sets[a.set_of[p]]) {
+        calls.push_back(std::to_string(p) + " " + id_of(static_cast<uint32_t>(p)) + " " + n.name);
+      }
+    }
+    CollectingSink::AttributePlaced(a, id_of);
   }
 };
 
@@ -256,7 +265,10 @@ TEST(StixReader, AttributionByPlaceInDeliveryOrder) {
   EXPECT_EQ(sink.calls, (std::vector<std::string>{std::string("0 ") + kInd3 + " APT Example",
                                                   std::string("1 ") + kInd1 + " Evil RAT",
                                                   std::string("2 ") + kInd1 + " Evil RAT"}));
+  EXPECT_EQ(sink.sets, 2u);  // kInd1's set is shared by its two places
+  EXPECT_EQ(sink.indicators[1].malware, (std::vector<std::string>{"Evil RAT"}));
   EXPECT_EQ(sink.indicators[2].malware, (std::vector<std::string>{"Evil RAT"}));
+  EXPECT_EQ(sink.indicators[0].intrusion_sets, (std::vector<std::string>{"APT Example"}));
 }
 
 TEST(StixReader, UpperCaseUuidKeptVerbatim) {

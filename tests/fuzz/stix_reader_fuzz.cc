@@ -43,20 +43,26 @@ class CheckingSink : public CollectingSink {
     Check(seen_.insert(std::string(id) + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + std::string(name)).second);
     CollectingSink::Attribute(id, kind, name);
   }
-  // The reader names each delivery of an id by its place among the Adds.
-  void AttributeDelivered(uint64_t place, std::string_view id, AttributionKind kind,
-                          std::string_view name) override {
-    Check(place < indicators.size() && indicators[place].id == id && !name.empty());
-    Check(seen_.insert(std::to_string(place) + '\n' + std::to_string(static_cast<int>(kind)) + '\n' +
-                       std::string(name))
-              .second);  // each (place, kind, name) once
-    CollectingSink::Attribute(id, kind, name);
+  // The reader names each delivery of an id by its place among the Adds,
+  // with a set of distinct, non-empty names.
+  void AttributePlaced(const PlacedAttribution& a, const std::function<std::string(uint32_t)>& id_of) override {
+    Check(a.set_of.size() == indicators.size());
+    for (size_t p = 0; p < a.set_of.size(); ++p) {
+      if (a.set_of[p] == PlacedAttribution::kNoSet) continue;
+      Check(a.set_of[p] < a.sets.size() && !a.sets[a.set_of[p]].empty());
+      Check(id_of(static_cast<uint32_t>(p)) == indicators[p].id);
+      std::set<std::string> names;
+      for (const PlacedAttribution::Name& n : a.sets[a.set_of[p]]) {
+        Check(!n.name.empty() && names.insert(std::to_string(static_cast<int>(n.kind)) + '\n' + n.name).second);
+      }
+    }
+    CollectingSink::AttributePlaced(a, id_of);  // by place: no Attribute calls
   }
 
  private:
   int max_line_;
   std::set<std::string> ids_;
-  std::set<std::string> seen_;  // each (indicator or place, kind, name) once
+  std::set<std::string> seen_;  // each (indicator, kind, name) once
 };
 
 }  // namespace

@@ -76,32 +76,42 @@ TEST(IntelStoreBuilder, StixAttributionArrivesAfterTheIndicator) {
   EXPECT_TRUE(store->view(1).intrusion_sets.empty());
 }
 
-// AttributeDelivered finds the record by its place among the feed's Adds
-// (a dropped Add keeps its place; places restart with each feed). A place
-// holding another id, or none, falls back to the search by id.
+// AttributePlaced finds each record by its place among the feed's Adds (a
+// dropped Add keeps its place; places restart with each feed). A place past
+// the Adds is found by id instead.
 TEST(IntelStoreBuilder, AttributionByPlaceAmongTheAdds) {
+  using Placed = feeds::PlacedAttribution;
   IntelStoreBuilder b;
   b.BeginFeed("bundle.json", feeds::FeedOptions{});
   b.Add(Stix("indicator--1", "one.example"));  // place 0
-  feeds::Indicator dropped = Stix("indicator--2", "");  // place 1: an empty value, not stored
-  b.Add(dropped);
+  b.Add(Stix("indicator--2", ""));              // place 1: an empty value, not stored
   b.Add(Stix("indicator--3", "three.example"));  // place 2
-  b.AttributeDelivered(2, "indicator--3", AttributionKind::kMalware, "Three");
-  b.AttributeDelivered(1, "indicator--2", AttributionKind::kMalware, "Nobody");
-  b.AttributeDelivered(2, "indicator--1", AttributionKind::kCampaign, "Found by id");
-  b.AttributeDelivered(99, "indicator--1", AttributionKind::kIntrusionSet, "Past the end");
+  b.Add(Stix("indicator--4", "four.example"));   // place 3
+  Placed a;
+  a.sets = {{{AttributionKind::kMalware, "Three"}, {AttributionKind::kIntrusionSet, "Group"}},
+            {{AttributionKind::kCampaign, "Found by id"}},
+            {{AttributionKind::kMalware, "Nobody"}}};
+  a.set_of = {Placed::kNoSet, 2, 0, 1, 1};
+  // Place 4 is past the Adds: found by id.
+  const std::vector<std::string> ids = {"indicator--1", "indicator--2", "indicator--3", "indicator--4",
+                                        "indicator--1"};
+  b.AttributePlaced(a, [&](uint32_t p) { return ids[p]; });
   b.BeginFeed("other.json", feeds::FeedOptions{});
   b.Add(Stix("indicator--9", "nine.example"));  // place 0 of this feed
-  b.AttributeDelivered(0, "indicator--9", AttributionKind::kMalware, "Nine");
+  Placed other;
+  other.sets = {{{AttributionKind::kMalware, "Nine"}}};
+  other.set_of = {0};
+  b.AttributePlaced(other, [](uint32_t) { return std::string("indicator--9"); });
   EXPECT_EQ(b.dropped(), 1u);
   const auto store = b.Build();
-  ASSERT_EQ(store->size(), 3u);
+  ASSERT_EQ(store->size(), 4u);
   EXPECT_EQ(Strings(store->view(0).campaigns), (std::vector<std::string>{"Found by id"}));
-  EXPECT_EQ(Strings(store->view(0).intrusion_sets), (std::vector<std::string>{"Past the end"}));
   EXPECT_TRUE(store->view(0).malware.empty());
   EXPECT_EQ(Strings(store->view(1).malware), (std::vector<std::string>{"Three"}));
-  EXPECT_EQ(Strings(store->view(2).malware), (std::vector<std::string>{"Nine"}));
-  EXPECT_EQ(store->view(2).feed, "other.json");
+  EXPECT_EQ(Strings(store->view(1).intrusion_sets), (std::vector<std::string>{"Group"}));
+  EXPECT_EQ(Strings(store->view(2).campaigns), (std::vector<std::string>{"Found by id"}));
+  EXPECT_EQ(Strings(store->view(3).malware), (std::vector<std::string>{"Nine"}));
+  EXPECT_EQ(store->view(3).feed, "other.json");
 }
 
 TEST(IntelStoreBuilder, AttributionBeforeTheIndicatorIsAppliedAtBuild) {
