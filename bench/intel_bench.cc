@@ -138,9 +138,9 @@ const IntelStore& Store() {
 // Query values, spread over the whole store so lookups miss the caches the
 // way traffic does.
 std::vector<std::string> Queries(std::string (*make)(uint32_t, uint64_t), uint32_t range,
-                                 uint64_t salt, const char* prefix = "") {
+                                 uint64_t salt, const char* prefix = "", size_t count = kQueries) {
   std::vector<std::string> q;
-  for (size_t i = 0; i < kQueries; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     q.push_back(prefix + make(static_cast<uint32_t>(Spread(i + 99) % range), salt));
   }
   return q;
@@ -148,6 +148,7 @@ std::vector<std::string> Queries(std::string (*make)(uint32_t, uint64_t), uint32
 
 void RunValues(benchmark::State& state, Where where, const std::vector<std::string>& queries,
                bool expect_hit) {
+  const size_t mask = queries.size() - 1;  // a power of two
   const IntelStore& store = Store();
   const Facts facts;
   std::vector<Hit> hits;
@@ -155,7 +156,7 @@ void RunValues(benchmark::State& state, Where where, const std::vector<std::stri
   size_t i = 0, found = 0;
   for (auto _ : state) {
     hits.clear();
-    store.MatchValue(where, queries[i++ & (kQueries - 1)], facts, &hits);
+    store.MatchValue(where, queries[i++ & mask], facts, &hits);
     found += hits.size();
     benchmark::DoNotOptimize(hits.data());
   }
@@ -214,6 +215,16 @@ void BM_DomainMiss(benchmark::State& state) {
 }
 BENCHMARK(BM_DomainMiss);
 
+// Misses as traffic makes them: a million different names, so the index is
+// not in the caches (the warm variants above cycle 4,096 names).
+constexpr size_t kColdQueries = size_t{1} << 20;
+
+void BM_DomainMissCold(benchmark::State& state) {
+  static const auto q = Queries(DomainName, UINT32_MAX, kMissSalt, "www.", kColdQueries);
+  RunValues(state, Where::kDnsQuery, q, false);
+}
+BENCHMARK(BM_DomainMissCold);
+
 std::string UrlWithQuery(uint32_t i, uint64_t salt) { return UrlKey(i, salt) + "?id=42&s=1"; }
 
 void BM_UrlHit(benchmark::State& state) {  // the key with a query; the indicator has none
@@ -227,6 +238,12 @@ void BM_UrlMiss(benchmark::State& state) {
   RunValues(state, Where::kHttpUrl, q, false);
 }
 BENCHMARK(BM_UrlMiss);
+
+void BM_UrlMissCold(benchmark::State& state) {
+  static const auto q = Queries(UrlWithQuery, UINT32_MAX, kMissSalt, "", kColdQueries);
+  RunValues(state, Where::kHttpUrl, q, false);
+}
+BENCHMARK(BM_UrlMissCold);
 
 void BM_Ja3Hit(benchmark::State& state) {
   static const auto q = Queries(Ja3, kJa3, 0);

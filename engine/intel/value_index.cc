@@ -18,6 +18,7 @@ void ValueIndex::Build(feeds::IndicatorType type, std::vector<Entry>* entries,
   table_.Clear();
   keys_.clear();
   values_.clear();
+  filter_.clear();
   if (entries->empty()) return;
   auto text = [&arena](const Entry& e) { return arena.Get(e.off, e.len); };
   // Hash first; equal hashes are ordered by text so equal texts are adjacent
@@ -57,15 +58,34 @@ void ValueIndex::Build(feeds::IndicatorType type, std::vector<Entry>* entries,
   keys_.shrink_to_fit();
   values_.shrink_to_fit();
   table_.Reserve(handles.size());
+  std::vector<uint64_t> hashes;
+  hashes.reserve(handles.size());
   for (const auto& [first, handle] : handles) {
-    table_.InsertReserved(KeyHash(type, text((*entries)[first]), /*fold=*/false), handle);
+    hashes.push_back(KeyHash(type, text((*entries)[first]), /*fold=*/false));
+    table_.InsertReserved(hashes.back(), handle);
   }
   std::vector<Entry>().swap(*entries);
+  BuildFilter(hashes);
+}
+
+void ValueIndex::BuildFilter(const std::vector<uint64_t>& hashes) {
+  size_t words = 2;  // at least one index bit: a shift by 64 is undefined
+  int bits = 1;
+  while (words * 64 < hashes.size() * 16) {
+    words *= 2;
+    ++bits;
+  }
+  filter_.assign(words, 0);
+  filter_shift_ = 64 - bits;
+  for (const uint64_t h : hashes) {
+    const uint64_t g = FilterHash(h);
+    filter_[g >> filter_shift_] |= FilterBits(g);
+  }
 }
 
 size_t ValueIndex::memory_bytes() const {
   return table_.memory_bytes() + keys_.capacity() * sizeof(Key) +
-         values_.capacity() * sizeof(uint32_t);
+         values_.capacity() * sizeof(uint32_t) + filter_.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace kagami::intel

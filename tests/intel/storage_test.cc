@@ -205,5 +205,35 @@ TEST(ValueIndex, ASingleValueThatCannotBeRebuiltGetsAKey) {
   EXPECT_EQ(span[0], 4u);
 }
 
+// The filter in front of the table: every stored text passes it, whatever
+// the index size (one text up to many thousands), and few others do.
+TEST(ValueIndex, FilterPassesEveryStoredTextAndFewOthers) {
+  for (uint32_t n : {1u, 3u, 1000u, 50000u}) {
+    TextArena arena;
+    std::vector<ValueIndex::Entry> entries;
+    std::vector<std::string> texts;
+    for (uint32_t i = 0; i < n; ++i) {
+      texts.push_back("sha-" + std::to_string(i * 7919u));
+      uint32_t off;
+      ASSERT_TRUE(arena.Append(texts.back(), &off));
+      entries.push_back(ValueIndex::MakeEntry(IndicatorType::kFileSha256, arena, off,
+                                              static_cast<uint32_t>(texts.back().size()), i, true));
+    }
+    ValueIndex index;
+    index.Build(IndicatorType::kFileSha256, &entries, arena);
+    for (const std::string& t : texts) {
+      ASSERT_TRUE(index.MayHold(KeyHash(IndicatorType::kFileSha256, t, false))) << n << " " << t;
+    }
+    size_t passed = 0;
+    constexpr size_t kOthers = 200000;
+    for (size_t i = 0; i < kOthers; ++i) {
+      passed += index.MayHold(KeyHash(IndicatorType::kFileSha256, "other-" + std::to_string(i), false));
+    }
+    EXPECT_LT(passed, kOthers / 40) << "false positives above 2.5% with " << n << " texts";
+  }
+  ValueIndex empty;
+  EXPECT_FALSE(empty.MayHold(12345));
+}
+
 }  // namespace
 }  // namespace kagami::intel
