@@ -77,6 +77,10 @@ struct Flow {
   // The application protocol engine/app detected (an app::AppProto value;
   // 0 = not known yet). A byte here so detection reads it without a lookup.
   uint8_t app_proto = 0;
+  // TCP: which direction's bytes revealed app_proto (1 to server, 2 to
+  // client) and whether packet rules see it yet (Scanner::PacketAppProto).
+  uint8_t app_revealed_by = 0;
+  bool app_proto_visible = false;
 
   // Table bookkeeping: position in the slot array and in its timeout list.
   uint32_t slot = 0;

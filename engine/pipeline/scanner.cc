@@ -181,6 +181,22 @@ void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, c
   }
 }
 
+// Packet rules (`alert http ...`, app-layer-protocol on a packet rule) see a
+// TCP flow's protocol as Suricata's IDS mode does: a direction's bytes are
+// parsed when the other side acknowledges them, so the protocol shows on the
+// first packet from the other side once the session is established, and on
+// every packet after it, never on the packet whose bytes revealed it.
+// Transactions are still parsed at once (their rules need the bytes).
+app::AppProto Scanner::PacketAppProto(flow::Flow& f, bool to_server, bool established) {
+  const auto proto = static_cast<app::AppProto>(f.app_proto);
+  if (f.key.proto != 6 || proto == app::AppProto::kUnknown || f.app_proto_visible) return proto;
+  if (f.app_revealed_by != 0 && established && (f.app_revealed_by == 1) != to_server) {
+    f.app_proto_visible = true;
+    return proto;
+  }
+  return app::AppProto::kUnknown;
+}
+
 void Scanner::OnFlowEnd(flow::Flow& f) {
   if (f.key.proto == 6) {
     // Finish releases the session; its chunks live until the next call into
@@ -277,13 +293,17 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
   if (lookup.flow && update && update->own.has_new()) {
     const stream::StreamChunk& c = update->own;
     if (observer_) observer_->OnChunk(*lookup.flow, c);
+    const uint8_t before = lookup.flow->app_proto;
     app_.OnTcpData(*lookup.flow, c.to_server, c.data + c.new_from, c.len - c.new_from, c.after_gap);
+    if (before == 0 && lookup.flow->app_proto != 0) lookup.flow->app_revealed_by = c.to_server ? 1 : 2;
     app_updates = true;
   } else if (lookup.flow && packet.has_udp() && packet.payload_len > 0) {
     app_.OnUdp(*lookup.flow, lookup.to_server, packet.payload, packet.payload_len);
     app_updates = true;
   }
-  if (lookup.flow) fc.app_proto = static_cast<app::AppProto>(lookup.flow->app_proto);
+  if (lookup.flow) {
+    fc.app_proto = PacketAppProto(*lookup.flow, lookup.to_server, update && update->packet_established);
+  }
   if (lookup.created && intel_.active()) {
     // Addresses are checked once, on the packet that opened the flow.
     LogIntel(packet, intel_.OnFlowStart(*lookup.flow), ContextFor(packet, lookup.flow, source));
@@ -293,7 +313,10 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
   if (update && update->other.has_new()) {
     const stream::StreamChunk& c = update->other;
     if (observer_) observer_->OnChunk(*lookup.flow, c);
+    const uint8_t before = lookup.flow->app_proto;
     app_.OnTcpData(*lookup.flow, c.to_server, c.data + c.new_from, c.len - c.new_from, c.after_gap);
+    // Bytes this packet acknowledged: seen by the packets that follow.
+    if (before == 0 && lookup.flow->app_proto != 0) lookup.flow->app_proto_visible = true;
     InspectPseudo(*lookup.flow, update->other, output::EvePacketSource::kStreamDetectLog);
     InspectTransactions(*lookup.flow, nullptr, fc, output::EvePacketSource::kStreamDetectLog);
   }

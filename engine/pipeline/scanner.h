@@ -123,6 +123,8 @@ class Scanner {
   void HandleFragment(decode::Packet& packet);
   void InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
                      output::EvePacketSource source);
+  // The flow's protocol as packet rules see it on this packet.
+  static app::AppProto PacketAppProto(flow::Flow& f, bool to_server, bool established);
   // Where a record about `packet` comes from (file, packet number, flow).
   output::EveContext ContextFor(const decode::Packet& packet, const flow::Flow* flow,
                                 output::EvePacketSource source) const;

@@ -646,6 +646,34 @@ TEST(AppLayerHttp, EstablishedToServerRuleShapeAsInPublishedRulesets) {
   EXPECT_EQ(h.hits(15), 3u);
 }
 
+// Packet rules see the protocol as Suricata's IDS mode does: a direction's
+// bytes are parsed when the other side acknowledges them, so `alert http`
+// packet rules miss the request packet (and the handshake) and match from
+// the server's acknowledgement on; transaction rules still fire.
+TEST(AppLayerHttp, PacketRulesSeeTheProtocolOnceTheOtherSideAcknowledges) {
+  constexpr char kRules[] =
+      "alert http any any -> any any (msg:\"http to server\"; flow:to_server; sid:50;)\n"
+      "alert http any any -> any any (msg:\"http to client\"; flow:to_client; sid:51;)\n"
+      "alert tcp any any -> any any (msg:\"tcp to server\"; flow:to_server; sid:52;)\n"
+      "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/gate.php\"; sid:53;)\n";
+  Harness h(kRules);
+  TcpSession s(kClient, 40013, kServer, 80);
+  std::vector<Bytes> f = s.Handshake();                 // SYN, SYN-ACK, ACK
+  f.push_back(s.SendOne(true, HttpGet("/gate.php")));  // the request: not http yet to packet rules
+  f.push_back(s.Ack(false));                            // the server acknowledges it: http from here
+  f.push_back(s.SendOne(false, HttpOk("body")));
+  f.push_back(s.Ack(true));
+  f.push_back(s.Fin(true));
+  f.push_back(s.Fin(false));
+  f.push_back(s.Ack(true));
+  h.Feed(f);
+  h.Finish();
+  EXPECT_EQ(h.hits(52), 6u);  // every client packet
+  EXPECT_EQ(h.hits(50), 3u);  // the client's ACK, FIN and last ACK
+  EXPECT_EQ(h.hits(51), 3u);  // the server's ACK, response and FIN
+  EXPECT_EQ(h.hits(53), 1u);
+}
+
 TEST(AppLayerHttp, RequestWithoutResponseIsLoggedAtFlowEnd) {
   ScannerOptions o;
   o.log_http = true;
