@@ -41,6 +41,8 @@ int RunCheck(const RuleOptions& options, const IntelArgs& intel) {
   for (const auto& [proto, count] : per_protocol) std::printf("  %-8s %zu\n", proto.c_str(), count);
   std::printf("prefilter patterns: %zu, header-only rules: %zu, compiled in %.2f s\n",
               stats.prefilter_patterns, stats.header_only_rules, stats.compile_seconds);
+  std::printf("transaction rules: %zu (%zu also match stream bytes), waiting for an app layer Kagami lacks: %zu\n",
+              stats.tx_rules, stats.tx_stream_rules, stats.rules_waiting_for_app_layer);
   return ok && loaded.errors == 0 && intel_status == 0 ? 0 : 1;
 }
 

@@ -140,6 +140,11 @@ struct TxInspectState {
   std::vector<uint32_t> pending;
   std::array<uint64_t, 2> scanned{};  // [to_server, to_client] buffer masks
   bool always_checked = false;        // rules without fast pattern were added to pending
+  // Per direction [to_server, to_client], the rules whose packet (stream)
+  // steps matched a stream chunk of that direction while this transaction
+  // was open: that part stays matched, as in Suricata's per-transaction,
+  // per-direction detect state, until the buffers are final.
+  std::array<std::vector<uint32_t>, 2> stream_matched;
   // Which stages of the transaction were checked against indicator feeds
   // (engine/pipeline's IntelMatcher bits), so each field is looked up once.
   uint8_t intel_checked = 0;
@@ -148,6 +153,7 @@ struct TxInspectState {
     pending.clear();
     scanned = {};
     always_checked = false;
+    for (auto& m : stream_matched) m.clear();
     intel_checked = 0;
   }
 };

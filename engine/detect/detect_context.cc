@@ -67,7 +67,9 @@ class DetectContextImpl final : public DetectContext {
   }
   bool Verify(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f, const FlowContext& flow);
   bool VerifyTx(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f, const FlowContext& flow,
-                const app::TxView& view);
+                const app::TxView& view, bool stream_part_matched);
+  void RecordStreamParts(const decode::Packet& p, const PacketFacts& f, const FlowContext& flow,
+                         const app::TxView& view, app::TxInspectState& state);
   bool MatchPacketSteps(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
                         const FlowContext& flow);
   bool MatchBuffer(std::span<const CompiledStep> steps, const uint8_t* data, uint32_t len, int64_t min_end);
@@ -151,7 +153,7 @@ bool DetectContextImpl::Verify(const CompiledRule& r, const decode::Packet& p, c
 }
 
 bool DetectContextImpl::VerifyTx(const CompiledRule& r, const decode::Packet& p, const PacketFacts& f,
-                                 const FlowContext& flow, const app::TxView& view) {
+                                 const FlowContext& flow, const app::TxView& view, bool stream_part_matched) {
   if (!MatchRuleHeader(r, p, f) || !MatchFlowVars(r, flow)) return false;
   for (const StepGroup& g : r.groups) {
     if (g.buffer == app::kBufPacket) continue;
@@ -164,12 +166,44 @@ bool DetectContextImpl::VerifyTx(const CompiledRule& r, const decode::Packet& p,
     }
     if (!any) return false;
   }
-  if (!r.has_packet_steps()) return true;
-  // Packet steps of a transaction rule look at the packet (or stream data)
-  // that completed the transaction's buffers.
+  if (!r.has_packet_steps() || stream_part_matched) return true;
+  // Packet steps not seen on an earlier chunk look at the packet (or stream
+  // data) that completed the transaction's buffers.
   FlowContext packet_only = flow;
   packet_only.pseudo = false;
   return MatchPacketSteps(r, p, f, flow.pseudo ? FlowContext{} : packet_only);
+}
+
+// A transaction rule's packet steps (`content:"x"; file.data; content:"y";`)
+// match raw stream bytes, which the reassembler keeps only a short lookback
+// of, while the rule can only be decided once its buffers are final, often
+// many packets later. So each stream chunk in the transaction's direction is
+// checked for the stream parts of the rules that could still fire on this
+// transaction, and a match is kept in its state (Suricata keeps its stream
+// inspection engine's match per transaction the same way).
+void DetectContextImpl::RecordStreamParts(const decode::Packet& p, const PacketFacts& f, const FlowContext& flow,
+                                          const app::TxView& view, app::TxInspectState& state) {
+  const DetectEngineImpl& e = *engine_;
+  if (flow.pseudo || !flow.stream || !flow.stream->has_new() || f.cls != kClassTcp) return;
+  if (!e.tx_stream_prefilter_.db() && e.tx_stream_always_.empty()) return;
+  // The chunk is in the packet's direction; the transaction's side must be it.
+  if (((p.flow_flags & decode::kFlowToServer) != 0) != view.to_server()) return;
+  NextGeneration();
+  const StreamData& sd = *flow.stream;
+  Scan(e.tx_stream_prefilter_, sd.data, sd.len);
+  for (uint32_t r : e.tx_stream_always_) AddCandidate(r);
+  const uint8_t side = view.to_server() ? app::kSideToServer : app::kSideToClient;
+  std::vector<uint32_t>& matched = state.stream_matched[view.to_server() ? 0 : 1];
+  for (uint64_t key : candidates_) {
+    const uint32_t r = static_cast<uint32_t>(key);
+    const CompiledRule& cr = e.compiled_[r];
+    if (!(cr.tx_sides & side) || !AppProtoMatches(cr, view.proto())) continue;
+    if (std::find(matched.begin(), matched.end(), r) != matched.end() ||
+        std::find(state.done.begin(), state.done.end(), r) != state.done.end()) {
+      continue;
+    }
+    if (MatchBuffer(GroupSteps(cr, cr.groups.front()), sd.data, sd.len, sd.new_from)) matched.push_back(r);
+  }
 }
 
 namespace {
@@ -390,6 +424,7 @@ void DetectContextImpl::InspectTx(const decode::Packet& packet, const FlowContex
   }
   const PacketFacts facts = ClassifyPacket(packet);
   cls_ = facts.cls;
+  RecordStreamParts(packet, facts, flow, view, state);
   NextGeneration();
 
   // Candidates: rules waiting from earlier inspections of this transaction,
@@ -414,6 +449,7 @@ void DetectContextImpl::InspectTx(const decode::Packet& packet, const FlowContex
   matched_.clear();
   still_pending_.clear();
   const uint8_t side = view.to_server() ? app::kSideToServer : app::kSideToClient;
+  const std::vector<uint32_t>& stream_matched = state.stream_matched[view.to_server() ? 0 : 1];
   for (uint64_t key : candidates_) {
     const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];
@@ -421,7 +457,9 @@ void DetectContextImpl::InspectTx(const decode::Packet& packet, const FlowContex
     // Not this direction, buffers not final yet, or not matching now: the
     // rule waits for the transaction's next update.
     if (!(cr.tx_sides & side) || (cr.tx_buffers & ~view.ready_mask()) != 0 ||
-        !AppProtoMatches(cr, view.proto()) || !VerifyTx(cr, packet, facts, flow, view)) {
+        !AppProtoMatches(cr, view.proto()) ||
+        !VerifyTx(cr, packet, facts, flow, view,
+                  std::find(stream_matched.begin(), stream_matched.end(), r) != stream_matched.end())) {
       still_pending_.push_back(r);
       continue;
     }

@@ -36,6 +36,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   CompileStats& stats = engine->stats_;
 
   std::vector<std::optional<FastPattern>> fast_patterns;  // packet rules' and tx rules'
+  std::vector<std::optional<FastPattern>> stream_patterns;  // tx rules' packet steps
   for (const rules::Rule& rule : ruleset.rules) {
     auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flow_var_names_);
     if (!result.ok()) {
@@ -57,6 +58,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     if (rule.steps.empty()) ++stats.header_only_rules;
     engine->max_vars_ = std::max(engine->max_vars_, result->rule.var_count);
     fast_patterns.push_back(result->rule.never_matches ? std::nullopt : std::move(result->fast_pattern));
+    stream_patterns.push_back(std::move(result->stream_fast_pattern));
     engine->compiled_.push_back(std::move(result->rule));
   }
   stats.rules_loaded = engine->rules_.size();
@@ -155,6 +157,25 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     for (uint32_t r : lost) fast_patterns[r].reset();
   }
 
+  // Transaction rules with packet steps: their stream part is looked for on
+  // every stream chunk while a transaction is open, through its own database
+  // (or on every chunk when it has no literal Hyperscan takes).
+  PrefilterBuilder stream_builder;
+  for (size_t i = 0; i < n; ++i) {
+    const CompiledRule& cr = engine->compiled_[i];
+    if (!cr.tx_rule || cr.never_matches || !cr.has_packet_steps() || cr.forbid_stream) continue;
+    ++stats.tx_stream_rules;
+    if (stream_patterns[i]) stream_builder.Add(stream_patterns[i]->bytes, stream_patterns[i]->nocase, static_cast<uint32_t>(i));
+    else engine->tx_stream_always_.push_back(static_cast<uint32_t>(i));
+  }
+  if (!stream_builder.empty()) {
+    std::vector<uint32_t> lost;
+    absl::Status st = PrefilterDatabase::Build(stream_builder, &engine->tx_stream_prefilter_, &lost);
+    if (!st.ok()) return st;
+    engine->tx_stream_always_.insert(engine->tx_stream_always_.end(), lost.begin(), lost.end());
+    std::sort(engine->tx_stream_always_.begin(), engine->tx_stream_always_.end());
+  }
+
   // Non-prefilter rules: address index or always-check lists.
   std::vector<AddressIndex::Entry> src_entries, dst_entries;
   for (size_t i = 0; i < n; ++i) {
@@ -196,6 +217,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   std::vector<const PrefilterDatabase*> databases;
   for (const PrefilterDatabase& p : engine->prefilter_) databases.push_back(&p);
   for (const PrefilterDatabase& p : engine->tx_prefilter_) databases.push_back(&p);
+  databases.push_back(&engine->tx_stream_prefilter_);
   for (const PrefilterDatabase* p : databases) {
     const hs_database_t* db = p->db();
     if (!db) continue;

@@ -33,6 +33,7 @@ struct CompileStats {
   // directions (http.stat_code with flow:to_server).
   size_t rules_waiting_for_app_layer = 0;
   size_t tx_rules = 0;  // rules inspected on app-layer transactions
+  size_t tx_stream_rules = 0;  // transaction rules that also match stream (payload) bytes
   uint64_t app_buffers_used = 0;  // app::BufferId bits some rule inspects
   size_t flowbit_names = 0;          // distinct flowbits the rules use
   size_t flowint_names = 0;          // distinct flowint variables

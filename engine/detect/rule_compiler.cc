@@ -89,6 +89,44 @@ void VarsUsed(const StepOp& op, std::vector<int16_t>* out) {
       op);
 }
 
+// The content marked fast_pattern, else the longest positive content (first
+// on ties), among the steps in app buffers (`in_app`) or in the packet buffer.
+// With `cr`, fast_pattern:only makes the chosen step a presence check.
+std::optional<FastPattern> ChooseFastPattern(const rules::Rule& rule, const std::vector<app::BufferId>& step_buffers,
+                                             const std::vector<size_t>& position, bool in_app, CompiledRule* cr) {
+  int chosen = -1;
+  size_t best_len = 0;
+  for (size_t i = 0; i < rule.steps.size(); ++i) {
+    const auto* c = std::get_if<rules::ContentOption>(&rule.steps[i].option);
+    if (!c || c->negated || c->bytes.empty()) continue;
+    if ((step_buffers[i] != app::kBufPacket) != in_app) continue;
+    if (c->fast_pattern) {
+      chosen = static_cast<int>(i);
+      break;
+    }
+    if (c->bytes.size() > best_len) {
+      best_len = c->bytes.size();
+      chosen = static_cast<int>(i);
+    }
+  }
+  if (chosen < 0) return std::nullopt;
+  const auto& c = std::get<rules::ContentOption>(rule.steps[chosen].option);
+  FastPattern fp;
+  fp.bytes = c.bytes;
+  fp.nocase = c.nocase;
+  fp.step = position[chosen];
+  fp.buffer = step_buffers[chosen];
+  if (c.fast_pattern_chop) {
+    const auto [off, len] = *c.fast_pattern_chop;
+    if (off < fp.bytes.size()) fp.bytes = fp.bytes.substr(off, len);
+  }
+  if (cr && c.fast_pattern_only && !c.fast_pattern_chop) {
+    std::get<ContentStep>(cr->steps[fp.step].op).check_only = true;
+  }
+  if (fp.bytes.empty()) return std::nullopt;
+  return fp;
+}
+
 }  // namespace
 
 bool ProtocolClasses(const std::string& protocol, ClassMask* classes) {
@@ -389,38 +427,13 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
 
   // Fast pattern: the content marked fast_pattern, else the longest positive
   // content (first on ties). Packet rules take it from the packet buffer,
-  // transaction rules from an app buffer (their packet steps, if any, are
-  // checked on the packet that completes the transaction).
-  int chosen = -1;
-  size_t best_len = 0;
-  for (size_t i = 0; i < rule.steps.size(); ++i) {
-    const auto* c = std::get_if<rules::ContentOption>(&rule.steps[i].option);
-    if (!c || c->negated || c->bytes.empty()) continue;
-    if ((step_buffers[i] != app::kBufPacket) != cr.tx_rule) continue;
-    if (c->fast_pattern) {
-      chosen = static_cast<int>(i);
-      break;
+  // transaction rules from an app buffer; a transaction rule's packet steps
+  // get one of their own (from the packet buffer, by the same choice).
+  if (!out.waiting_for_app_layer) {
+    out.fast_pattern = ChooseFastPattern(rule, step_buffers, position, cr.tx_rule, &cr);
+    if (cr.tx_rule && cr.has_packet_steps()) {
+      out.stream_fast_pattern = ChooseFastPattern(rule, step_buffers, position, false, nullptr);
     }
-    if (c->bytes.size() > best_len) {
-      best_len = c->bytes.size();
-      chosen = static_cast<int>(i);
-    }
-  }
-  if (chosen >= 0 && !out.waiting_for_app_layer) {
-    const auto& c = std::get<rules::ContentOption>(rule.steps[chosen].option);
-    FastPattern fp;
-    fp.bytes = c.bytes;
-    fp.nocase = c.nocase;
-    fp.step = position[chosen];
-    fp.buffer = step_buffers[chosen];
-    if (c.fast_pattern_chop) {
-      const auto [off, len] = *c.fast_pattern_chop;
-      if (off < fp.bytes.size()) fp.bytes = fp.bytes.substr(off, len);
-    }
-    if (c.fast_pattern_only && !c.fast_pattern_chop) {
-      std::get<ContentStep>(cr.steps[fp.step].op).check_only = true;
-    }
-    if (!fp.bytes.empty()) out.fast_pattern = std::move(fp);
   }
   cr.never_matches = out.waiting_for_app_layer;
   return out;

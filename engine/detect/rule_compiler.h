@@ -25,6 +25,10 @@ struct FastPattern {
 struct RuleCompileResult {
   CompiledRule rule;
   std::optional<FastPattern> fast_pattern;  // none: a non-prefilter rule
+  // A transaction rule's packet (stream) steps have their own prefilter:
+  // they are checked on each stream chunk while the transaction is open
+  // (see DetectContextImpl::RecordStreamParts). None: checked on every chunk.
+  std::optional<FastPattern> stream_fast_pattern;
   bool waiting_for_app_layer = false;
 };
 

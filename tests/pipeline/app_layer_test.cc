@@ -650,6 +650,38 @@ TEST(AppLayerHttp, EstablishedToServerRuleShapeAsInPublishedRulesets) {
 // bytes are parsed when the other side acknowledges them, so `alert http`
 // packet rules miss the request packet (and the handshake) and match from
 // the server's acknowledgement on; transaction rules still fire.
+// A transaction rule's payload content may lie in a segment far before the
+// one that completes its buffers; the reassembler has long dropped those
+// bytes, so the match is kept per transaction when it is seen.
+TEST(AppLayerHttp, PayloadPartOfATransactionRuleMatchedEarlyInTheResponseCounts) {
+  constexpr char kRules[] =
+      "alert http any any -> any any (msg:\"mix\"; content:\"IE=Edge-marker\"; file_data; "
+      "content:\"IE=Edge-marker\"; sid:60;)\n"
+      // The payload part must be in the response stream, the body's side.
+      "alert http any any -> any any (msg:\"wrong side\"; content:\"GET /\"; file_data; "
+      "content:\"IE=Edge-marker\"; sid:61;)\n";
+  const std::string body = "<meta content=IE=Edge-marker>" + std::string(6000, 'x');
+  const std::string response = HttpOk(body);
+  std::vector<size_t> cuts;
+  for (size_t at = 1000; at < response.size(); at += 1000) cuts.push_back(at);
+  Harness h(kRules);
+  TcpSession s(kClient, 40020, kServer, 80);
+  h.Feed(Exchange(s, HttpGet("/index.html"), response, {}, cuts));
+  h.Finish();
+  EXPECT_EQ(h.hits(60), 1u);
+  EXPECT_EQ(h.hits(61), 0u);
+
+  // Compressed, the marker is only in the decoded body, not on the wire.
+  const std::string gz = Gzip(body);
+  const std::string zipped = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                             std::to_string(gz.size()) + "\r\n\r\n" + gz;
+  Harness quiet(kRules);
+  TcpSession s2(kClient, 40021, kServer, 80);
+  quiet.Feed(Exchange(s2, HttpGet("/index.html"), zipped));
+  quiet.Finish();
+  EXPECT_EQ(quiet.hits(60), 0u);
+}
+
 TEST(AppLayerHttp, PacketRulesSeeTheProtocolOnceTheOtherSideAcknowledges) {
   constexpr char kRules[] =
       "alert http any any -> any any (msg:\"http to server\"; flow:to_server; sid:50;)\n"
