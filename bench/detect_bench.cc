@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/decode/packet.h"
+#include "engine/detect/content_matcher.h"
 #include "engine/detect/detect_engine.h"
 #include "rules/rule_loader.h"
 
@@ -234,3 +235,25 @@ BENCHMARK(BM_InspectEtCommon)->Args({512, 0})->Args({512, 7})->Args({1400, 7});
 
 }  // namespace
 }  // namespace kagami::detect
+
+// Content verification's literal search over a 64 KiB body with no match
+// (the worst case: the whole buffer is scanned), per search width; arg 1 is
+// nocase. Bytes per second is the figure to compare.
+void BM_FindContentMiss(benchmark::State& state) {
+  const auto width = static_cast<kagami::detect::SearchWidth>(state.range(0));
+  const bool nocase = state.range(1) != 0;
+  if (width == kagami::detect::SearchWidth::k32 && kagami::detect::BestSearchWidth() != width) {
+    state.SkipWithError("no AVX2");
+    return;
+  }
+  std::mt19937 rng(3);
+  std::string body(65536, ' ');
+  for (auto& c : body) c = static_cast<char>("etaoinshrdlu <>/=\"ETAOIN"[rng() % 24]);
+  const auto* b = reinterpret_cast<const uint8_t*>(body.data());
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        kagami::detect::FindContent(b, 0, static_cast<int64_t>(body.size()), "therein", nocase, width));
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(body.size()));
+}
+BENCHMARK(BM_FindContentMiss)->ArgsProduct({{0, 1, 2}, {0, 1}});
