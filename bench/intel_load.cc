@@ -48,6 +48,13 @@ class CountingSink : public kagami::feeds::IndicatorSink {
   void Attribute(std::string_view, kagami::feeds::AttributionKind, std::string_view) override {
     ++attributions;
   }
+  // Counted by place, as the store applies them (no id strings made).
+  void AttributePlaced(const kagami::feeds::PlacedAttribution& a,
+                       const std::function<std::string(uint32_t)>&) override {
+    for (uint32_t set : a.set_of) {
+      if (set != kagami::feeds::PlacedAttribution::kNoSet) attributions += a.sets[set].size();
+    }
+  }
 };
 
 void ResetPeak() {
