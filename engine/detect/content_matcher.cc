@@ -21,15 +21,15 @@ struct Search {
   const uint8_t* buf;
   int64_t last;  // the last start that leaves room for the pattern
   std::string_view pattern;
-  uint8_t first, first_alt, final, final_alt;
+  uint8_t first, first_alt, last_byte, last_byte_alt;
 };
 
 template <bool kNocase>
 Search MakeSearch(const uint8_t* buf, int64_t end, std::string_view pattern) {
   const auto* pat = reinterpret_cast<const uint8_t*>(pattern.data());
-  const uint8_t first = pat[0], final = pat[pattern.size() - 1];
+  const uint8_t first = pat[0], last_byte = pat[pattern.size() - 1];
   return Search{buf, end - static_cast<int64_t>(pattern.size()), pattern, first, kNocase ? Upper(first) : first,
-                final, kNocase ? Upper(final) : final};
+                last_byte, kNocase ? Upper(last_byte) : last_byte};
 }
 
 #if defined(__x86_64__)
@@ -40,8 +40,8 @@ template <bool kNocase>
   const int64_t n = static_cast<int64_t>(s.pattern.size());
   const __m256i f0 = _mm256_set1_epi8(static_cast<char>(s.first));
   const __m256i f1 = _mm256_set1_epi8(static_cast<char>(s.first_alt));
-  const __m256i l0 = _mm256_set1_epi8(static_cast<char>(s.final));
-  const __m256i l1 = _mm256_set1_epi8(static_cast<char>(s.final_alt));
+  const __m256i l0 = _mm256_set1_epi8(static_cast<char>(s.last_byte));
+  const __m256i l1 = _mm256_set1_epi8(static_cast<char>(s.last_byte_alt));
   for (; *i + 31 <= s.last; *i += 32) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.buf + *i));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.buf + *i + n - 1));
@@ -65,7 +65,7 @@ template <bool kNocase>
 int64_t Blocks16(const Search& s, int64_t* i) {
   const int64_t n = static_cast<int64_t>(s.pattern.size());
   const __m128i f0 = _mm_set1_epi8(static_cast<char>(s.first)), f1 = _mm_set1_epi8(static_cast<char>(s.first_alt));
-  const __m128i l0 = _mm_set1_epi8(static_cast<char>(s.final)), l1 = _mm_set1_epi8(static_cast<char>(s.final_alt));
+  const __m128i l0 = _mm_set1_epi8(static_cast<char>(s.last_byte)), l1 = _mm_set1_epi8(static_cast<char>(s.last_byte_alt));
   for (; *i + 15 <= s.last; *i += 16) {
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.buf + *i));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.buf + *i + n - 1));
