@@ -23,6 +23,7 @@ app::AppLayerOptions AppOptionsFor(const ScannerOptions& o, const detect::Detect
   constexpr uint64_t kBodies = (uint64_t{1} << app::kBufHttpRequestBody) | (uint64_t{1} << app::kBufHttpResponseBody) |
                                (uint64_t{1} << app::kBufFileData);
   if (engine && (engine->stats().app_buffers_used & kBodies) == 0) a.http.keep_bodies = false;
+  a.http.stream_depth = o.stream.depth;
   return a;
 }
 

@@ -1014,6 +1014,12 @@ void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t*
       // A 206 body is a byte range of a file, never the whole file: its
       // digest could match no file indicator, so it is not computed.
       if (!request && tx->status == 206) s.digester.Invalidate();
+      // Nor is a body the stream depth will cut off (large downloads: most
+      // of what would be hashed on a busy link).
+      if (options_.stream_depth && s.state == Side::State::kBodyLength &&
+          s.offset + s.remaining > options_.stream_depth) {
+        s.digester.Invalidate();
+      }
     }
     if (s.decoder.layers() == 0) {
       s.digester.Update(data, len);

@@ -80,6 +80,10 @@ struct HttpOptions {
   // hashed decoded, so only when bodies are kept and the decoded body fits
   // its limit.
   uint8_t body_digests = 0;
+  // The reassembler's depth per direction (bytes from the stream's start;
+  // 0 = none). A body whose Content-Length ends past it will be cut off, so
+  // it is not hashed: the digest of part of a file matches no indicator.
+  uint64_t stream_depth = 0;
 };
 
 struct Header {

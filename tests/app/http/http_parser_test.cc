@@ -686,6 +686,26 @@ TEST(HttpBodyDigest, PartialContentIsNotHashedButTheNextResponseIs) {
   ExpectDigest(txs[1].response_digest, file);
 }
 
+TEST(HttpBodyDigest, BodyTheStreamDepthWillCutOffIsNotHashed) {
+  const std::string file = Payload(3000);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n";
+  const std::string request = "GET / HTTP/1.1\r\n\r\n";
+  HttpOptions o = Hashing();
+  // The body ends exactly at the depth: whole, hashed.
+  o.stream_depth = head.size() + file.size();
+  auto whole = Parse({{kReq, request}, {kRes, head + file}}, o);
+  ExpectDigest(whole[0].response_digest, file);
+  // One byte past it: the reassembler would stop before the body's end.
+  o.stream_depth = head.size() + file.size() - 1;
+  auto cut = Parse({{kReq, request}, {kRes, head + file}}, o);
+  EXPECT_TRUE(cut[0].response_digest.empty());
+  // The depth is per direction: the request side counts its own bytes.
+  const std::string upload = "POST /u HTTP/1.1\r\nContent-Length: 3000\r\n\r\n" + file;
+  o.stream_depth = upload.size();
+  auto up = Parse({{kReq, upload}, {kRes, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"}}, o);
+  ExpectDigest(up[0].request_digest, file);
+}
+
 TEST(HttpBodyDigest, GapInsideTheBodyLeavesNoDigest) {
   const std::string file = Payload(100);
   HttpParser p(Hashing());
