@@ -97,6 +97,15 @@ class DetectContextImpl final : public DetectContext {
   const PrefilterDatabase* scanning_ = nullptr;
   StreamPrefilter stream_prefilter_;
   std::vector<uint32_t> still_pending_;
+  // Transaction rules whose stream-part literal the last Inspect found in
+  // its stream chunk (`parts_`), for RecordStreamParts on the same packet.
+  struct PartsChunk {
+    const uint8_t* data = nullptr;
+    uint32_t len = 0, new_from = 0;
+    bool valid = false;
+  };
+  PartsChunk parts_;
+  std::vector<uint32_t> stream_part_candidates_;
 };
 
 bool AppProtoMatches(const CompiledRule& r, app::AppProto flow_proto) {
@@ -179,31 +188,45 @@ bool DetectContextImpl::VerifyTx(const CompiledRule& r, const decode::Packet& p,
 // of, while the rule can only be decided once its buffers are final, often
 // many packets later. So each stream chunk in the transaction's direction is
 // checked for the stream parts of the rules that could still fire on this
-// transaction, and a match is kept in its state (Suricata keeps its stream
+// transaction (their literals are in the TCP database, so the packet's own
+// scan of the chunk in Inspect found them), and a match is kept in its state (Suricata keeps its stream
 // inspection engine's match per transaction the same way).
 void DetectContextImpl::RecordStreamParts(const decode::Packet& p, const PacketFacts& f, const FlowContext& flow,
                                           const app::TxView& view, app::TxInspectState& state) {
   const DetectEngineImpl& e = *engine_;
+  if (e.stats_.tx_stream_rules == 0) return;
+  // A stream part with no literal (a lone pcre, byte_test) would cost a
+  // regex run over every chunk; those are checked on the completing packet
+  // only (VerifyTx), as before.
   if (flow.pseudo || !flow.stream || !flow.stream->has_new() || f.cls != kClassTcp) return;
-  if (!e.tx_stream_prefilter_.db() && e.tx_stream_always_.empty()) return;
   // The chunk is in the packet's direction; the transaction's side must be it.
   if (((p.flow_flags & decode::kFlowToServer) != 0) != view.to_server()) return;
-  NextGeneration();
   const StreamData& sd = *flow.stream;
-  Scan(e.tx_stream_prefilter_, sd.data, sd.len);
-  for (uint32_t r : e.tx_stream_always_) AddCandidate(r);
+  if (!(parts_.valid && parts_.data == sd.data && parts_.len == sd.len && parts_.new_from == sd.new_from)) {
+    // Not the chunk Inspect scanned for this packet: scan it here.
+    NextGeneration();
+    Scan(e.prefilter_[kClassTcp], sd.data, sd.len);
+    parts_ = PartsChunk{sd.data, sd.len, sd.new_from, true};
+    stream_part_candidates_.clear();
+    for (uint64_t key : candidates_) {
+      if (e.compiled_[static_cast<uint32_t>(key)].tx_rule) stream_part_candidates_.push_back(static_cast<uint32_t>(key));
+    }
+  }
   const uint8_t side = view.to_server() ? app::kSideToServer : app::kSideToClient;
   std::vector<uint32_t>& matched = state.stream_matched[view.to_server() ? 0 : 1];
-  for (uint64_t key : candidates_) {
-    const uint32_t r = static_cast<uint32_t>(key);
+  auto check = [&](uint32_t r) {
     const CompiledRule& cr = e.compiled_[r];
-    if (!(cr.tx_sides & side) || !AppProtoMatches(cr, view.proto())) continue;
+    if (!(cr.tx_sides & side) || !AppProtoMatches(cr, view.proto())) return;
+    // Buffers all final: the rule is decided on this packet, whose chunk
+    // VerifyTx looks at itself (most requests: one packet).
+    if ((cr.tx_buffers & ~view.ready_mask()) == 0) return;
     if (std::find(matched.begin(), matched.end(), r) != matched.end() ||
         std::find(state.done.begin(), state.done.end(), r) != state.done.end()) {
-      continue;
+      return;
     }
     if (MatchBuffer(GroupSteps(cr, cr.groups.front()), sd.data, sd.len, sd.new_from)) matched.push_back(r);
-  }
+  };
+  for (uint32_t r : stream_part_candidates_) check(r);
 }
 
 namespace {
@@ -338,6 +361,8 @@ bool DetectContextImpl::PassesThresholds(uint32_t r, const decode::Packet& p) {
 
 void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) {
   out.clear();
+  parts_.valid = false;
+  stream_part_candidates_.clear();
   if (packet.ip_version == 0) return;
   const DetectEngineImpl& e = *engine_;
   const PacketFacts facts = ClassifyPacket(packet);
@@ -357,6 +382,7 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
   if (packet.payload && !(stream && flow.stream->covers_packet)) Scan(db, packet.payload, packet.payload_len);
   if (stream) {
     const StreamData& sd = *flow.stream;
+    parts_ = PartsChunk{sd.data, sd.len, sd.new_from, true};
     scanning_ = &db;
     if (!sd.scan || !stream_prefilter_.Scan(db, e.generation_, sd, scratch_.get(), &OfferPattern, this)) {
       Scan(db, sd.data, sd.len);
@@ -382,6 +408,10 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
   for (uint64_t key : candidates_) {
     const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];
+    if (cr.tx_rule) {
+      stream_part_candidates_.push_back(r);  // a stream-part literal: for RecordStreamParts
+      continue;
+    }
     if (Verify(cr, packet, facts, flow)) ApplyActions(cr, flow, key);
   }
   EmitAlerts(packet, out);

@@ -90,14 +90,31 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   });
   for (size_t pos = 0; pos < n; ++pos) engine->compiled_[by_order[pos]].order = static_cast<uint32_t>(pos);
 
-  // Prefilter databases per class.
-  std::array<PrefilterBuilder, kNumClasses> builders;
+  // Transaction rules with packet steps: their stream part is looked for on
+  // every stream chunk while a transaction is open. Its literal joins the TCP
+  // database, so the packet's own scan of the chunk finds it (Inspect hands
+  // such rules to RecordStreamParts); a stream part with no literal is only
+  // checked on the packet that completes the buffers.
+  std::vector<uint8_t> stream_part(n, 0);
   for (size_t i = 0; i < n; ++i) {
     const CompiledRule& cr = engine->compiled_[i];
-    if (!fast_patterns[i] || cr.tx_rule) continue;
-    for (int c = 0; c < kNumClasses; ++c) {
-      if (cr.classes & (1u << c)) builders[c].Add(fast_patterns[i]->bytes, fast_patterns[i]->nocase, static_cast<uint32_t>(i));
+    if (!cr.tx_rule || cr.never_matches || !cr.has_packet_steps() || cr.forbid_stream) continue;
+    stream_part[i] = 1;
+    ++stats.tx_stream_rules;
+  }
+
+  // Prefilter databases per class.
+  auto add_to = [&](PrefilterBuilder& b, int c, size_t i) {
+    const CompiledRule& cr = engine->compiled_[i];
+    if (fast_patterns[i] && !cr.tx_rule && (cr.classes & (1u << c))) {
+      b.Add(fast_patterns[i]->bytes, fast_patterns[i]->nocase, static_cast<uint32_t>(i));
+    } else if (c == kClassTcp && stream_part[i] && stream_patterns[i]) {
+      b.Add(stream_patterns[i]->bytes, stream_patterns[i]->nocase, static_cast<uint32_t>(i));
     }
+  };
+  std::array<PrefilterBuilder, kNumClasses> builders;
+  for (int c = 0; c < kNumClasses; ++c) {
+    for (size_t i = 0; i < n; ++i) add_to(builders[c], c, i);
   }
   std::vector<uint8_t> demoted(n, 0);
   for (int c = 0; c < kNumClasses; ++c) {
@@ -105,7 +122,10 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     std::vector<uint32_t> lost;
     absl::Status st = PrefilterDatabase::Build(builders[c], &engine->prefilter_[c], &lost, c == kClassTcp);
     if (!st.ok()) return st;
-    for (uint32_t r : lost) demoted[r] = 1;
+    for (uint32_t r : lost) {
+      if (engine->compiled_[r].tx_rule) stream_patterns[r].reset();  // its stream part: on the completing packet
+      else demoted[r] = 1;
+    }
   }
   for (size_t i = 0; i < n; ++i) {
     if (demoted[i]) {
@@ -126,11 +146,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   if (std::any_of(demoted.begin(), demoted.end(), [](uint8_t d) { return d != 0; })) {
     for (int c = 0; c < kNumClasses; ++c) {
       PrefilterBuilder b;
-      for (size_t i = 0; i < n; ++i) {
-        if (fast_patterns[i] && !engine->compiled_[i].tx_rule && (engine->compiled_[i].classes & (1u << c))) {
-          b.Add(fast_patterns[i]->bytes, fast_patterns[i]->nocase, static_cast<uint32_t>(i));
-        }
-      }
+      for (size_t i = 0; i < n; ++i) add_to(b, c, i);
       engine->prefilter_[c] = PrefilterDatabase();
       if (b.empty()) continue;
       std::vector<uint32_t> lost;
@@ -155,25 +171,6 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     absl::Status st = PrefilterDatabase::Build(tx_builders[b], &engine->tx_prefilter_[b], &lost);
     if (!st.ok()) return st;
     for (uint32_t r : lost) fast_patterns[r].reset();
-  }
-
-  // Transaction rules with packet steps: their stream part is looked for on
-  // every stream chunk while a transaction is open, through its own database
-  // (or on every chunk when it has no literal Hyperscan takes).
-  PrefilterBuilder stream_builder;
-  for (size_t i = 0; i < n; ++i) {
-    const CompiledRule& cr = engine->compiled_[i];
-    if (!cr.tx_rule || cr.never_matches || !cr.has_packet_steps() || cr.forbid_stream) continue;
-    ++stats.tx_stream_rules;
-    if (stream_patterns[i]) stream_builder.Add(stream_patterns[i]->bytes, stream_patterns[i]->nocase, static_cast<uint32_t>(i));
-    else engine->tx_stream_always_.push_back(static_cast<uint32_t>(i));
-  }
-  if (!stream_builder.empty()) {
-    std::vector<uint32_t> lost;
-    absl::Status st = PrefilterDatabase::Build(stream_builder, &engine->tx_stream_prefilter_, &lost);
-    if (!st.ok()) return st;
-    engine->tx_stream_always_.insert(engine->tx_stream_always_.end(), lost.begin(), lost.end());
-    std::sort(engine->tx_stream_always_.begin(), engine->tx_stream_always_.end());
   }
 
   // Non-prefilter rules: address index or always-check lists.
@@ -217,7 +214,6 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   std::vector<const PrefilterDatabase*> databases;
   for (const PrefilterDatabase& p : engine->prefilter_) databases.push_back(&p);
   for (const PrefilterDatabase& p : engine->tx_prefilter_) databases.push_back(&p);
-  databases.push_back(&engine->tx_stream_prefilter_);
   for (const PrefilterDatabase* p : databases) {
     const hs_database_t* db = p->db();
     if (!db) continue;

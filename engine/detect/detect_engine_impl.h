@@ -46,10 +46,8 @@ class DetectEngineImpl final : public DetectEngine {
   // lie in it; per app protocol, the rules with no fast pattern.
   std::array<PrefilterDatabase, app::kNumBuffers> tx_prefilter_;
   std::array<std::vector<uint32_t>, kNumAppProtos> tx_always_;
-  // Transaction rules' packet steps (their stream part): a database of one
-  // literal each, and the rules with none.
-  PrefilterDatabase tx_stream_prefilter_;
-  std::vector<uint32_t> tx_stream_always_;
+  // (Transaction rules' packet steps, their stream part, have one literal
+  // each in prefilter_[kClassTcp]; see RecordStreamParts.)
   HsScratchPtr scratch_prototype_;  // allocated for every database; cloned per context
   uint16_t max_vars_ = 0;
   DetectOptions options_;
