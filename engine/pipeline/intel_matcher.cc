@@ -1,6 +1,7 @@
 #include "engine/pipeline/intel_matcher.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "rules/feeds/normalize.h"
 
@@ -19,6 +20,24 @@ constexpr uint8_t kResponseBodyChecked = 16;  // HTTP response body digests
 bool IsNameRecord(uint16_t type) {
   // CNAME, NS, PTR, DNAME and MX carry a name in rdata (Record::rdata).
   return type == 5 || type == 2 || type == 12 || type == 39 || type == 15;
+}
+
+std::string_view WithoutTrailingDots(std::string_view name) {
+  while (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  return name;
+}
+
+// Names (trailing dots removed) equal ignoring ASCII case, as domain
+// indicators match them. A message mostly repeats a name as it was written.
+bool SameDomainName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (std::memcmp(a.data(), b.data(), a.size()) == 0) return true;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    const char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
 }
 
 // "aa:bb:cc" -> "aabbcc" into `out` (capacity kept).
@@ -125,11 +144,25 @@ void IntelMatcher::CheckDns(const flow::Flow& f, const app::TxUpdate& u) {
   u.state->intel_checked |= kRequestChecked;
   // A response repeats the question: it counts as a query seen (a capture
   // may hold only the answers), and its answers are checked too.
-  for (const app::dns::Question& q : m.questions) Check(f, Where::kDnsQuery, q.name);
+  //
+  // A name is looked up once per message: answers mostly repeat the question
+  // or a CNAME's target, and a second lookup of the same name could only find
+  // indicators the first one reported (hits do not depend on where a name
+  // was seen, and each indicator alerts once per flow).
+  dns_names_.clear();
+  auto check_once = [&](Where where, std::string_view name) {
+    const std::string_view key = WithoutTrailingDots(name);
+    for (std::string_view seen : dns_names_) {
+      if (SameDomainName(seen, key)) return;
+    }
+    dns_names_.push_back(key);
+    Check(f, where, name);
+  };
+  for (const app::dns::Question& q : m.questions) check_once(Where::kDnsQuery, q.name);
   if (!m.response) return;
   for (const app::dns::Record& r : m.answers) {
-    Check(f, Where::kDnsAnswer, r.name);
-    if (IsNameRecord(r.type)) Check(f, Where::kDnsAnswer, r.rdata);
+    check_once(Where::kDnsAnswer, r.name);
+    if (IsNameRecord(r.type)) check_once(Where::kDnsAnswer, r.rdata);
   }
 }
 

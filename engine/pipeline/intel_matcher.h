@@ -58,6 +58,8 @@ class IntelMatcher {
   // Indicators already reported, by flow slot (small: usually empty).
   std::vector<std::vector<uint32_t>> reported_;
   std::string url_joined_, url_key_;
+  // Names of the DNS message being checked (views into it).
+  std::vector<std::string_view> dns_names_;
   // Certificate fingerprints without their ':' separators.
   std::string hex_sha1_, hex_sha256_;
   uint64_t lookups_ = 0;

@@ -28,26 +28,33 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
 }
 
 // Percent-escape normalisation of a path/query (RFC 3986 6.2.2.1 and 6.2.2.2).
+// Runs without '%' are copied whole: most request targets have none, and
+// this runs on every HTTP request when a feed has URL indicators.
 void AppendNormalizedPath(std::string_view path, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c == '%' && i + 2 < path.size()) {
-      int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
+  size_t i = 0;
+  while (i < path.size()) {
+    const void* found = std::memchr(path.data() + i, '%', path.size() - i);
+    const size_t pct = found ? static_cast<size_t>(static_cast<const char*>(found) - path.data()) : path.size();
+    out->append(path.data() + i, pct - i);
+    if (pct == path.size()) return;
+    i = pct;
+    if (i + 2 < path.size()) {
+      const int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        auto decoded = static_cast<unsigned char>(hi * 16 + lo);
+        const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
         if (Unreserved(decoded)) {
           out->push_back(static_cast<char>(decoded));
         } else {
-          out->push_back('%');
-          out->push_back(kHex[hi]);
-          out->push_back(kHex[lo]);
+          const char escape[3] = {'%', kHex[hi], kHex[lo]};
+          out->append(escape, 3);
         }
-        i += 2;
+        i += 3;
         continue;
       }
     }
-    out->push_back(c);
+    out->push_back('%');
+    ++i;
   }
 }
 
@@ -70,9 +77,12 @@ bool AppendAuthority(std::string_view authority, int default_port, std::string* 
   }
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   if (host.empty()) return false;
+  const size_t at = out->size();
+  out->resize(at + host.size());
+  char* dst = out->data() + at;
   for (char c : host) {
     if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '?' || c == '#') return false;
-    out->push_back(Lower(c));
+    *dst++ = Lower(c);
   }
   if (!port.empty()) {
     int value = 0;

@@ -82,6 +82,9 @@ TEST(NormalizeUrl, PercentEscapes) {
   EXPECT_EQ(NormalizeUrl("example.com/100%"), "example.com/100%");
   EXPECT_EQ(NormalizeUrl("example.com/%zz%4"), "example.com/%zz%4");
   EXPECT_EQ(NormalizeUrl("example.com/%41"), "example.com/A");
+  // Escapes next to each other, a lone '%' before one, plain runs between.
+  EXPECT_EQ(NormalizeUrl("example.com/%%41%41%%"), "example.com/%AA%%");
+  EXPECT_EQ(NormalizeUrl("example.com/%2fabc%2F/def/%7E"), "example.com/%2Fabc%2F/def/~");
 }
 
 TEST(NormalizeUrl, FragmentUserinfoAndEmptyPath) {

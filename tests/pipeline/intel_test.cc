@@ -167,6 +167,43 @@ TEST(IntelPipelineTest, DnsAnswerNameInCnameData) {
   EXPECT_TRUE(Has(IntelContext(alerts[0]), "\"observed\":\"c2.evil-example.net\"")) << alerts[0].line;
 }
 
+// A response alone (the query was not captured): the question counts as a
+// query seen, and a name the message repeats (in another case, with a
+// trailing dot, as a CNAME target and then as an A record's owner) is looked
+// up once.
+TEST(IntelPipelineTest, DnsNamesRepeatedInOneMessageAreLookedUpOnce) {
+  Harness h("");
+  h.scanner().set_intel(CsvStore("type,value\ndomain,c2.evil-example.net\ndomain,other.example\n"));
+  std::string answers;
+  // www.benign.example (a pointer to the question) CNAME C2.Evil-Example.NET.
+  Put16(answers, 0xc00c);
+  Put16(answers, 5);
+  Put16(answers, 1);
+  Put32(answers, 60);
+  const std::string target = DnsName("C2.Evil-Example.NET");
+  Put16(answers, static_cast<uint32_t>(target.size()));
+  answers += target;
+  // c2.evil-example.net. A 192.0.2.9, twice, then WWW.benign.example A.
+  for (const char* owner : {"c2.evil-example.net", "c2.evil-example.net", "WWW.benign.example"}) {
+    answers += DnsName(owner);
+    Put16(answers, 1);
+    Put16(answers, 1);
+    Put32(answers, 60);
+    Put16(answers, 4);
+    answers += std::string("\xc0\x00\x02\x09", 4);
+  }
+  const std::string response =
+      DnsHeader(4, 0x8180, 1, 4, 0, 0) + DnsQuestion("www.benign.example", 1) + answers;
+  h.Feed(DnsPacket("192.0.2.53", 53, kClient, 6000, response));
+  h.Finish();
+  std::vector<Record> alerts = IntelAlerts(h.Records());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_TRUE(Has(IntelContext(alerts[0]), "\"seen_in\":\"dns.answer\"")) << alerts[0].line;
+  EXPECT_TRUE(Has(IntelContext(alerts[0]), "\"observed\":\"C2.Evil-Example.NET\"")) << alerts[0].line;
+  // The flow's addresses, www.benign.example (question) and the C2 name.
+  EXPECT_EQ(h.scanner().intel_lookups(), 3u);
+}
+
 TEST(IntelPipelineTest, HttpHostUrlAndUserAgent) {
   Harness h("");
   h.scanner().set_intel(CsvStore(
