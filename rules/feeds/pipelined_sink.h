@@ -21,7 +21,7 @@ namespace kagami::feeds {
 
 class PipelinedSink final : public IndicatorSink {
  public:
-  // `slots`: calls that may be in flight (at least 2 x 64, the batch size).
+  // `slots`: calls that may be in flight (at least 2 x 512, the batch size).
   explicit PipelinedSink(IndicatorSink* target, size_t slots = 4096);
   ~PipelinedSink() override;
   PipelinedSink(const PipelinedSink&) = delete;
@@ -47,7 +47,7 @@ class PipelinedSink final : public IndicatorSink {
     const std::function<std::string(uint32_t)>* id_of = nullptr;
   };
 
-  static constexpr uint64_t kBatch = 64;
+  static constexpr uint64_t kBatch = 512;
 
   Slot& NextFree();  // waits while the ring is full
   void Publish();    // the slot NextFree gave is filled
