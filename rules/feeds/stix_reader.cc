@@ -7,15 +7,18 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <limits>
 #include <map>
 #include <memory>
 #include <new>
+#include <optional>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -119,6 +122,8 @@ class Source {
 
   const char* pos() const { return pos_; }
   const char* end() const { return end_; }
+  // The input did not fit in one buffer (or its size was not known).
+  bool large() const { return capacity_ == kBlock; }
   const char*& mutable_pos() { return pos_; }
   const char* const* cursor() const { return &pos_; }
   size_t Offset(const char* p) const { return base_ + static_cast<size_t>(p - buffer_.get()); }
@@ -848,6 +853,98 @@ class StixReader {
   size_t warnings_ = 0, suppressed_ = 0;
 };
 
+// Hands collected objects to a thread of its own that runs
+// StixReader::HandleObject on each, in order, so a large feed's JSON is parsed
+// on one core while its patterns, times and ids are read (and the sink fed)
+// on another. The parser collects each object straight into a slot of a
+// ring, whose strings keep their capacity from the object handled there
+// before, so the ring allocates nothing once warm. Everything HandleObject touches (the
+// report, attribution, identities, the sink) is touched by that thread alone
+// until Finish() has joined it.
+class ObjectPipe {
+ public:
+  explicit ObjectPipe(StixReader* reader) : reader_(reader), slots_(kSlots) {
+    worker_ = std::thread([this] { Work(); });
+  }
+  ~ObjectPipe() { Finish(); }
+  ObjectPipe(const ObjectPipe&) = delete;
+  ObjectPipe& operator=(const ObjectPipe&) = delete;
+
+  // The slot the next object is collected into (the same one until Push):
+  // waits while every slot holds an object not yet handled.
+  StixObject& Claim() {
+    uint64_t consumed = consumed_.load(std::memory_order_acquire);
+    if (next_ - consumed >= kSlots) {
+      Publish(next_);  // the worker must see what is queued before we wait on it
+      while (next_ - (consumed = consumed_.load(std::memory_order_acquire)) >= kSlots) {
+        consumed_.wait(consumed, std::memory_order_acquire);
+      }
+    }
+    return slots_[next_ % kSlots];
+  }
+  // The claimed slot holds a whole object: it is the worker's to handle.
+  void Push() {
+    if (++next_ % kBatch == 0) Publish(next_);
+  }
+
+  // Returns once every object pushed has been handled; rethrows what
+  // HandleObject threw (the objects after it were not handled).
+  void Finish() {
+    if (!worker_.joinable()) return;
+    Publish(next_ | kClosed);
+    worker_.join();
+    if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+  }
+
+ private:
+  static constexpr uint64_t kSlots = 512, kBatch = 64;  // a wake-up per batch, not per object
+  static constexpr uint64_t kClosed = uint64_t{1} << 63;
+
+  void Publish(uint64_t produced) {
+    produced_.store(produced, std::memory_order_release);
+    produced_.notify_one();
+  }
+
+  void Work() {
+    uint64_t taken = 0;
+    for (;;) {
+      uint64_t produced = produced_.load(std::memory_order_acquire);
+      while ((produced & ~kClosed) == taken && !(produced & kClosed)) {
+        produced_.wait(produced, std::memory_order_acquire);
+        produced = produced_.load(std::memory_order_acquire);
+      }
+      const uint64_t available = produced & ~kClosed;
+      for (; taken < available; ++taken) {
+        if (!failure_) {
+          try {
+            reader_->HandleObject(slots_[taken % kSlots]);
+          } catch (...) {
+            failure_ = std::current_exception();
+          }
+        }
+        if ((taken + 1) % kBatch == 0) HandBack(taken + 1);
+      }
+      HandBack(taken);
+      if (produced & kClosed) return;
+    }
+  }
+
+  void HandBack(uint64_t taken) {
+    consumed_.store(taken, std::memory_order_release);
+    consumed_.notify_one();
+  }
+
+  StixReader* reader_;
+  std::vector<StixObject> slots_;
+  std::thread worker_;
+  std::exception_ptr failure_;  // the worker's until joined
+  // Objects pushed (kClosed once Finish was called) and handled, counted
+  // from the start; each on its own cache line.
+  alignas(64) std::atomic<uint64_t> produced_{0};
+  alignas(64) std::atomic<uint64_t> consumed_{0};
+  alignas(64) uint64_t next_ = 0;  // the parser's count of objects pushed
+};
+
 void StixReader::HandleIndicator(const StixObject& o) {
   if (o.id.empty()) {
     Skip(o, "indicator without an id skipped");
@@ -920,7 +1017,9 @@ void StixReader::HandleIndicator(const StixObject& o) {
 
 class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
  public:
-  Handler(StixReader* reader, Source* source) : reader_(reader), source_(source) {}
+  // With a pipe, collected objects are handled on its thread.
+  Handler(StixReader* reader, Source* source, ObjectPipe* pipe)
+      : reader_(reader), source_(source), pipe_(pipe) {}
 
   // Where the parser is: the next byte it reads (the '{' for StartObject).
   void set_cursor(const char* const* cursor) { cursor_ = cursor; }
@@ -966,7 +1065,11 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     --depth_;
     if (depth_ + 1 == obj_depth_) {
       obj_depth_ = -1;
-      reader_->HandleObject(object_);
+      if (pipe_ != nullptr) {
+        pipe_->Push();
+      } else {
+        reader_->HandleObject(*object_);
+      }
     }
     return true;
   }
@@ -1014,17 +1117,17 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     if (depth_ == obj_depth_) {
       SetString(v);
     } else if (depth_ == obj_depth_ + 1) {
-      if (array_field_ == Field::kLabels || array_field_ == Field::kIndicatorTypes) object_.AddLabel(v);
+      if (array_field_ == Field::kLabels || array_field_ == Field::kIndicatorTypes) object_->AddLabel(v);
     } else if (depth_ == obj_depth_ + 2 && array_field_ == Field::kExternalReferences) {
-      if (ref_field_ == RefField::kUrl && object_.ref_url.empty()) object_.ref_url.assign(v);
-      if (ref_index_ == 0 && ref_field_ == RefField::kSourceName) object_.ref_source_name.assign(v);
-      if (ref_index_ == 0 && ref_field_ == RefField::kExternalId) object_.ref_external_id.assign(v);
+      if (ref_field_ == RefField::kUrl && object_->ref_url.empty()) object_->ref_url.assign(v);
+      if (ref_index_ == 0 && ref_field_ == RefField::kSourceName) object_->ref_source_name.assign(v);
+      if (ref_index_ == 0 && ref_field_ == RefField::kExternalId) object_->ref_external_id.assign(v);
     }
     return true;
   }
 
   bool Bool(bool b) {
-    if (obj_depth_ >= 0 && depth_ == obj_depth_ && field_ == Field::kRevoked) object_.revoked = b;
+    if (obj_depth_ >= 0 && depth_ == obj_depth_ && field_ == Field::kRevoked) object_->revoked = b;
     return true;
   }
   bool Int(int v) { return Integer(v); }
@@ -1039,8 +1142,11 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
  private:
   void Begin(int depth) {
     obj_depth_ = depth;
-    object_.Clear();
-    source_->Locate(source_->Offset(*cursor_), &object_.line, &object_.column);
+    // A top-level object that turns out to be a bundle, or an object FastParser
+    // gave up on, is begun again in the same slot: only Push moves on.
+    if (pipe_ != nullptr) object_ = &pipe_->Claim();
+    object_->Clear();
+    source_->Locate(source_->Offset(*cursor_), &object_->line, &object_->column);
     field_ = array_field_ = Field::kOther;
     ref_index_ = -1;
   }
@@ -1048,13 +1154,13 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   // confidence: an integer 0..100; anything else leaves it unknown.
   bool Integer(int64_t v) {
     if (obj_depth_ >= 0 && depth_ == obj_depth_ && field_ == Field::kConfidence && v >= 0 && v <= 100) {
-      object_.confidence = static_cast<int>(v);
+      object_->confidence = static_cast<int>(v);
     }
     return true;
   }
 
   void SetString(std::string_view v) {
-    StixObject& o = object_;
+    StixObject& o = *object_;
     switch (field_) {
       case Field::kType: o.type.assign(v); break;
       case Field::kId: o.id.assign(v); break;
@@ -1083,8 +1189,10 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 
   StixReader* reader_;
   Source* source_;
+  ObjectPipe* pipe_;
   const char* const* cursor_ = nullptr;
-  StixObject object_;
+  StixObject own_;                // collects objects when there is no pipe
+  StixObject* object_ = &own_;    // the object being collected
   int depth_ = 0;
   int obj_depth_ = -1;       // depth of the collected object's keys; -1 when none
   int elements_depth_ = -1;  // depth at which an object starts an element to collect
@@ -1554,9 +1662,22 @@ class JsonDriver {
 };
 
 bool StixReader::Run(Source* source) {
-  Handler handler(this, source);
+  // A second thread pays off only for an input larger than one buffer; a
+  // small one (most test and hand-written feeds) is handled inline.
+  std::optional<ObjectPipe> pipe;
+  if (source->large()) pipe.emplace(this);
+  Handler handler(this, source, pipe ? &*pipe : nullptr);
   JsonDriver driver(source, &handler);
-  const bool ok = driver.Document();
+  bool ok;
+  try {
+    ok = driver.Document();
+  } catch (...) {
+    if (pipe) pipe->Finish();  // the worker must be stopped before this frame goes
+    throw;
+  }
+  // Every object read is handled (and its warnings are reported) before the
+  // error that stopped the reading.
+  if (pipe) pipe->Finish();
   if (!ok) {
     int line = 0, column = 0;
     source->Locate(driver.error_offset(), &line, &column);

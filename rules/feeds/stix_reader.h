@@ -24,6 +24,10 @@
 // set a malware or campaign is "attributed-to", and the intrusion sets and
 // campaigns that "use" a malware it indicates. IndicatorSink::Attribute is
 // called once per distinct (kind, name) of each delivered indicator.
+//
+// An input larger than 1 MiB is parsed on the calling thread and its objects
+// handled on a second one, in order: the sink's Add calls come from that
+// thread (never two at once), and the result is the same as inline.
 
 #include <cstdint>
 #include <optional>

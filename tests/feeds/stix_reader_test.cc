@@ -1,7 +1,8 @@
 // STIX 2.1 bundle reader: indicator properties, attribution through
 // relationships in either order, validity and revocation, skipped indicators
 // next to good ones, malformed JSON with line:column (inside objects too),
-// objects split across read blocks or larger than one, JSON the fast path
+// objects split across read blocks or larger than one, large inputs handled
+// on a second thread exactly as small ones inline, JSON the fast path
 // leaves to RapidJSON (escapes, numbers, deep nesting), and RFC 3339
 // timestamps.
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -535,6 +537,97 @@ TEST(StixReader, FileLargerThanOneChunk) {
   EXPECT_EQ(report2.diagnostics[0].location.line, 1007);
   EXPECT_EQ(report2.diagnostics[0].location.column, 3);
   std::remove(path.c_str());
+}
+
+// A bundle mixing everything whose handling depends on order: identities
+// named before their indicators, skipped and expired indicators between good
+// ones (warnings in file order), relationships and SDOs on both sides of
+// what they name. Each kind recurs every few objects, over 2,000 objects.
+std::vector<std::string> MixedObjects() {
+  std::vector<std::string> objects;
+  for (int i = 0; i < 2000; ++i) {
+    char id[64], who[64];
+    std::snprintf(id, sizeof id, "indicator--%08x-0000-4000-8000-000000000000", i);
+    std::snprintf(who, sizeof who, "identity--%08x-0000-4000-8000-000000000000", i / 10);
+    switch (i % 10) {
+      case 0: objects.push_back(Sdo("identity", who, "Team " + std::to_string(i / 10))); break;
+      case 3: objects.push_back(IndicatorJson(id, "[mutex:name = 'm" + std::to_string(i) + "']")); break;
+      case 5: objects.push_back(IndicatorJson(id, "[domain-name:value = 'x.example']", R"("revoked": true)")); break;
+      case 7: objects.push_back(Relationship(id, "indicates", kMalware)); break;
+      default: break;
+    }
+    objects.push_back(IndicatorJson(id, "[domain-name:value = 'd" + std::to_string(i) + ".example']",
+                                    R"("created_by_ref": ")" + std::string(who) + R"(", "valid_until": ")" +
+                                        (i % 10 == 8 ? "yesterday" : "2030-01-01T00:00:00Z") + "\""));
+    if (i == 1000) objects.push_back(Sdo("malware", kMalware, "Evil RAT"));
+  }
+  return objects;
+}
+
+std::string Describe(const Result& r) {
+  std::string out = r.ok ? "ok\n" : "failed\n";
+  for (const Indicator& i : r.sink.indicators) {
+    out += i.id + " " + i.source + " " + std::to_string(i.where.line) + ":" + std::to_string(i.where.column);
+    for (const std::string& m : i.malware) out += " " + m;
+    out += "\n";
+  }
+  for (const rules::Diagnostic& d : r.report.diagnostics) out += d.ToString() + "\n";
+  out += std::to_string(r.report.skipped) + " skipped " + std::to_string(r.report.expired) + " expired\n";
+  return out;
+}
+
+TEST(StixReader, LargeInputHandledOnASecondThreadGivesTheSameResult) {
+  // Under 1 MiB the objects are handled as they are read; the same bundle
+  // after a 1 MiB blank first line is handled on a second thread. Everything
+  // but the positions on line 1 must come out the same, complete and in
+  // order, also when the JSON breaks off (the error comes after every
+  // warning of the objects before it).
+  const std::string small = Bundle(MixedObjects());
+  ASSERT_LT(small.size(), size_t{1} << 20);
+  const std::string pad = std::string(size_t{1} << 20, ' ') + "\n";
+  const std::string cut = small.substr(0, small.rfind("indicator--000007cf"));  // in the last object
+  for (const bool whole : {true, false}) {
+    SCOPED_TRACE(whole);
+    const std::string& json = whole ? small : cut;
+    const Result inline_read = Read(json);
+    Result threaded = Read(pad + json);
+    for (Indicator& i : threaded.sink.indicators) --i.where.line;
+    for (rules::Diagnostic& d : threaded.report.diagnostics) d.location.line -= d.location.line > 0 ? 1 : 0;
+    EXPECT_EQ(Describe(threaded), Describe(inline_read));
+    EXPECT_EQ(inline_read.ok, whole);
+    // 2,000 numbered indicators less 200 with a malformed valid_until; the
+    // unsupported and the revoked ones come on top (the last good one is cut
+    // off).
+    EXPECT_EQ(inline_read.sink.indicators.size(), whole ? 1800u : 1799u);
+    EXPECT_EQ(inline_read.report.expired, 200u);
+    EXPECT_EQ(inline_read.Messages(Severity::kWarning).size(), 400u);
+    EXPECT_EQ(inline_read.Messages(Severity::kError).size(), whole ? 0u : 1u);
+  }
+}
+
+// A sink that fails on its nth indicator.
+class FailingSink : public CollectingSink {
+ public:
+  explicit FailingSink(size_t n) : n_(n) {}
+  void Add(const Indicator& i) override {
+    if (indicators.size() + 1 == n_) throw std::runtime_error("sink is full");
+    CollectingSink::Add(i);
+  }
+
+ private:
+  size_t n_;
+};
+
+TEST(StixReader, WhatTheSinkThrowsReachesTheCaller) {
+  const std::string small = Bundle(MixedObjects());
+  for (const std::string& json : {small, std::string(size_t{1} << 20, ' ') + small}) {
+    FailingSink sink(700);
+    FeedReport report;
+    FeedOptions options;
+    options.now_unix = kNow;
+    EXPECT_THROW(ReadStixString(json, "feed.json", options, &sink, &report), std::runtime_error);
+    EXPECT_EQ(sink.indicators.size(), 699u);
+  }
 }
 
 // Escapes in the form JSON writes them and as read.
