@@ -50,8 +50,20 @@ uint32_t IpAddress::v4() const {
 }
 
 size_t IpAddress::Format(char* buf) const {
-  const char* r = is_v4() ? inet_ntop(AF_INET, b_.data() + 12, buf, INET_ADDRSTRLEN)
-                          : inet_ntop(AF_INET6, b_.data(), buf, INET6_ADDRSTRLEN);
+  if (is_v4()) {
+    // Written here: glibc's inet_ntop formats IPv4 with sprintf, which cost
+    // a loader of a million address indicators a tenth of its time.
+    char* p = buf;
+    for (int i = 12; i < 16; ++i) {
+      const unsigned v = b_[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+      *p++ = i < 15 ? '.' : '\0';
+    }
+    return static_cast<size_t>(p - buf) - 1;
+  }
+  const char* r = inet_ntop(AF_INET6, b_.data(), buf, INET6_ADDRSTRLEN);
   return r ? std::strlen(buf) : 0;
 }
 
