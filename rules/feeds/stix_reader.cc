@@ -897,7 +897,7 @@ class ObjectPipe {
   }
 
  private:
-  static constexpr uint64_t kSlots = 512, kBatch = 64;  // a wake-up per batch, not per object
+  static constexpr uint64_t kSlots = 2048, kBatch = 256;  // a wake-up per batch, not per object
   static constexpr uint64_t kClosed = uint64_t{1} << 63;
 
   void Publish(uint64_t produced) {
