@@ -56,4 +56,11 @@ inline uint64_t KeyHash(feeds::IndicatorType t, std::string_view s, bool fold) {
 // ASCII case-insensitive equality; `lower` is already lower-case.
 bool EqualsFolded(std::string_view text, std::string_view lower);
 
+// A domain name without its trailing dots ("example.com." -> "example.com"),
+// as domain indicators compare names.
+inline std::string_view TrimTrailingDots(std::string_view s) {
+  while (!s.empty() && s.back() == '.') s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace kagami::intel

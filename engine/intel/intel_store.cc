@@ -17,11 +17,6 @@ constexpr Where kDomainWheres[] = {Where::kDnsQuery, Where::kDnsAnswer, Where::k
                                    Where::kHttpHost};
 constexpr size_t kMaxDomainLength = 253;  // longer names cannot be indicators (NormalizeDomain)
 
-std::string_view TrimTrailingDots(std::string_view s) {
-  while (!s.empty() && s.back() == '.') s.remove_suffix(1);
-  return s;
-}
-
 // `seen` (from traffic, any case) is `domain` (lower-case) or, when
 // subdomains count, a name below it.
 bool DomainMatches(std::string_view seen, std::string_view domain, bool subdomains) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/app/http/header_util.h"
+#include "engine/intel/intel_hash.h"
 #include "rules/feeds/normalize.h"
 
 namespace kagami::pipeline {
@@ -22,22 +24,11 @@ bool IsNameRecord(uint16_t type) {
   return type == 5 || type == 2 || type == 12 || type == 39 || type == 15;
 }
 
-std::string_view WithoutTrailingDots(std::string_view name) {
-  while (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  return name;
-}
-
 // Names (trailing dots removed) equal ignoring ASCII case, as domain
 // indicators match them. A message mostly repeats a name as it was written.
 bool SameDomainName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  if (std::memcmp(a.data(), b.data(), a.size()) == 0) return true;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    const char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
-    if (x != y) return false;
-  }
-  return true;
+  return a.size() == b.size() &&
+         (std::memcmp(a.data(), b.data(), a.size()) == 0 || app::http::EqualsNoCase(a, b));
 }
 
 // "aa:bb:cc" -> "aabbcc" into `out` (capacity kept).
@@ -151,7 +142,7 @@ void IntelMatcher::CheckDns(const flow::Flow& f, const app::TxUpdate& u) {
   // was seen, and each indicator alerts once per flow).
   dns_names_.clear();
   auto check_once = [&](Where where, std::string_view name) {
-    const std::string_view key = WithoutTrailingDots(name);
+    const std::string_view key = intel::TrimTrailingDots(name);
     for (std::string_view seen : dns_names_) {
       if (SameDomainName(seen, key)) return;
     }

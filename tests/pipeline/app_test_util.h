@@ -64,16 +64,23 @@ inline std::string DnsQuestion(std::string_view name, uint16_t qtype) {
   return b;
 }
 
-// An A record for the first question's name (compression pointer to 12).
-inline std::string DnsAnswerA(const std::array<uint8_t, 4>& ip, uint32_t ttl = 60) {
-  std::string b;
-  Put16(b, 0xc00c);
-  Put16(b, 1);
+// The owner of a record that names the first question (compression pointer to 12).
+inline const std::string kDnsFirstQuestion("\xc0\x0c", 2);
+
+// A resource record of class IN; `owner` in wire form (DnsName or kDnsFirstQuestion).
+inline std::string DnsRecord(std::string_view owner, uint16_t type, std::string_view rdata, uint32_t ttl = 60) {
+  std::string b(owner);
+  Put16(b, type);
   Put16(b, 1);
   Put32(b, ttl);
-  Put16(b, 4);
-  for (uint8_t x : ip) Put8(b, x);
+  Put16(b, static_cast<uint32_t>(rdata.size()));
+  b.append(rdata);
   return b;
+}
+
+// An A record for the first question's name.
+inline std::string DnsAnswerA(const std::array<uint8_t, 4>& ip, uint32_t ttl = 60) {
+  return DnsRecord(kDnsFirstQuestion, 1, std::string_view(reinterpret_cast<const char*>(ip.data()), ip.size()), ttl);
 }
 
 // A standard query (RD set) with one question.

@@ -149,14 +149,7 @@ TEST(IntelPipelineTest, DnsAnswerNameInCnameData) {
   Harness h("");
   h.scanner().set_intel(CsvStore("type,value\ndomain,c2.evil-example.net\n"));
   // www.benign.example is a CNAME to the C2 name.
-  std::string answer;
-  Put16(answer, 0xc00c);
-  Put16(answer, 5);
-  Put16(answer, 1);
-  Put32(answer, 60);
-  const std::string target = DnsName("c2.evil-example.net");
-  Put16(answer, static_cast<uint32_t>(target.size()));
-  answer += target;
+  const std::string answer = DnsRecord(kDnsFirstQuestion, 5, DnsName("c2.evil-example.net"));
   const std::string response = DnsHeader(4, 0x8180, 1, 1, 0, 0) + DnsQuestion("www.benign.example", 1) + answer;
   h.Feed(DnsPacket(kClient, 6000, "192.0.2.53", 53, DnsQuery(4, "www.benign.example")));
   h.Feed(DnsPacket("192.0.2.53", 53, kClient, 6000, response));
@@ -168,29 +161,16 @@ TEST(IntelPipelineTest, DnsAnswerNameInCnameData) {
 }
 
 // A response alone (the query was not captured): the question counts as a
-// query seen, and a name the message repeats (in another case, with a
-// trailing dot, as a CNAME target and then as an A record's owner) is looked
-// up once.
+// query seen, and a name the message repeats (in another case, as a CNAME
+// target and then as an A record's owner) is looked up once.
 TEST(IntelPipelineTest, DnsNamesRepeatedInOneMessageAreLookedUpOnce) {
   Harness h("");
   h.scanner().set_intel(CsvStore("type,value\ndomain,c2.evil-example.net\ndomain,other.example\n"));
-  std::string answers;
-  // www.benign.example (a pointer to the question) CNAME C2.Evil-Example.NET.
-  Put16(answers, 0xc00c);
-  Put16(answers, 5);
-  Put16(answers, 1);
-  Put32(answers, 60);
-  const std::string target = DnsName("C2.Evil-Example.NET");
-  Put16(answers, static_cast<uint32_t>(target.size()));
-  answers += target;
-  // c2.evil-example.net. A 192.0.2.9, twice, then WWW.benign.example A.
+  // www.benign.example CNAME C2.Evil-Example.NET; then c2.evil-example.net A
+  // 192.0.2.9, twice, and WWW.benign.example A.
+  std::string answers = DnsRecord(kDnsFirstQuestion, 5, DnsName("C2.Evil-Example.NET"));
   for (const char* owner : {"c2.evil-example.net", "c2.evil-example.net", "WWW.benign.example"}) {
-    answers += DnsName(owner);
-    Put16(answers, 1);
-    Put16(answers, 1);
-    Put32(answers, 60);
-    Put16(answers, 4);
-    answers += std::string("\xc0\x00\x02\x09", 4);
+    answers += DnsRecord(DnsName(owner), 1, std::string("\xc0\x00\x02\x09", 4));
   }
   const std::string response =
       DnsHeader(4, 0x8180, 1, 4, 0, 0) + DnsQuestion("www.benign.example", 1) + answers;
