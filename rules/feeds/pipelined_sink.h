@@ -9,19 +9,20 @@
 // without allocating. Finish() (or the destructor) waits until the target has
 // seen everything.
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "rules/feeds/handoff_ring.h"
 #include "rules/feeds/indicator.h"
 
 namespace kagami::feeds {
 
 class PipelinedSink final : public IndicatorSink {
  public:
-  // `slots`: calls that may be in flight (at least 2 x 512, the batch size).
+  // `slots`: calls that may be in flight (at least 2 x 512, the batch size:
+  // the consumer is woken once per batch).
   explicit PipelinedSink(IndicatorSink* target, size_t slots = 4096);
   ~PipelinedSink() override;
   PipelinedSink(const PipelinedSink&) = delete;
@@ -36,9 +37,9 @@ class PipelinedSink final : public IndicatorSink {
   void Finish();
 
  private:
-  enum class Kind : uint8_t { kAdd, kAttribute, kAttributePlaced, kEnd };
+  enum class Kind : uint8_t { kAdd, kAttribute, kAttributePlaced };
   struct Slot {
-    Kind kind = Kind::kEnd;
+    Kind kind = Kind::kAdd;
     Indicator indicator;
     std::string id, name;
     AttributionKind attribution = AttributionKind::kMalware;
@@ -47,20 +48,10 @@ class PipelinedSink final : public IndicatorSink {
     const std::function<std::string(uint32_t)>* id_of = nullptr;
   };
 
-  static constexpr uint64_t kBatch = 512;
-
-  Slot& NextFree();  // waits while the ring is full
-  void Publish();    // the slot NextFree gave is filled
-  void Flush();      // lets the consumer see every filled slot
   void Consume();
 
   IndicatorSink* target_;
-  std::vector<Slot> slots_;
-  // Calls published by the producer and taken by the consumer, counted from
-  // the start; each on its own cache line so the two threads do not share one.
-  alignas(64) std::atomic<uint64_t> produced_{0};
-  alignas(64) std::atomic<uint64_t> consumed_{0};
-  alignas(64) uint64_t next_ = 0;  // producer's private copy of produced_
+  HandoffRing<Slot> ring_;
   std::thread consumer_;
   bool finished_ = false;
 };

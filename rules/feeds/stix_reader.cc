@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdlib>
@@ -39,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/reader.h"
+#include "rules/feeds/handoff_ring.h"
 #include "rules/feeds/stix_pattern.h"
 
 namespace kagami::feeds {
@@ -856,93 +856,49 @@ class StixReader {
 // Hands collected objects to a thread of its own that runs
 // StixReader::HandleObject on each, in order, so a large feed's JSON is parsed
 // on one core while its patterns, times and ids are read (and the sink fed)
-// on another. The parser collects each object straight into a slot of a
-// ring, whose strings keep their capacity from the object handled there
-// before, so the ring allocates nothing once warm. Everything HandleObject touches (the
-// report, attribution, identities, the sink) is touched by that thread alone
-// until Finish() has joined it.
+// on another. The parser collects each object straight into a slot of the
+// ring. Everything HandleObject touches (the report, attribution,
+// identities, the sink) is touched by that thread alone until Finish() has
+// joined it.
 class ObjectPipe {
  public:
-  explicit ObjectPipe(StixReader* reader) : reader_(reader), slots_(kSlots) {
+  explicit ObjectPipe(StixReader* reader) : reader_(reader) {
     worker_ = std::thread([this] { Work(); });
   }
   ~ObjectPipe() { Finish(); }
   ObjectPipe(const ObjectPipe&) = delete;
   ObjectPipe& operator=(const ObjectPipe&) = delete;
 
-  // The slot the next object is collected into (the same one until Push):
-  // waits while every slot holds an object not yet handled.
-  StixObject& Claim() {
-    uint64_t consumed = consumed_.load(std::memory_order_acquire);
-    if (next_ - consumed >= kSlots) {
-      Publish(next_);  // the worker must see what is queued before we wait on it
-      while (next_ - (consumed = consumed_.load(std::memory_order_acquire)) >= kSlots) {
-        consumed_.wait(consumed, std::memory_order_acquire);
-      }
-    }
-    return slots_[next_ % kSlots];
-  }
+  // The slot the next object is collected into (the same one until Push).
+  StixObject& Claim() { return ring_.Claim(); }
   // The claimed slot holds a whole object: it is the worker's to handle.
-  void Push() {
-    if (++next_ % kBatch == 0) Publish(next_);
-  }
+  void Push() { ring_.Push(); }
 
   // Returns once every object pushed has been handled; rethrows what
   // HandleObject threw (the objects after it were not handled).
   void Finish() {
     if (!worker_.joinable()) return;
-    Publish(next_ | kClosed);
+    ring_.Close();
     worker_.join();
     if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
   }
 
  private:
-  static constexpr uint64_t kSlots = 2048, kBatch = 256;  // a wake-up per batch, not per object
-  static constexpr uint64_t kClosed = uint64_t{1} << 63;
-
-  void Publish(uint64_t produced) {
-    produced_.store(produced, std::memory_order_release);
-    produced_.notify_one();
-  }
-
   void Work() {
-    uint64_t taken = 0;
-    for (;;) {
-      uint64_t produced = produced_.load(std::memory_order_acquire);
-      while ((produced & ~kClosed) == taken && !(produced & kClosed)) {
-        produced_.wait(produced, std::memory_order_acquire);
-        produced = produced_.load(std::memory_order_acquire);
+    ring_.Consume([this](StixObject& o) {
+      if (failure_) return;
+      try {
+        reader_->HandleObject(o);
+      } catch (...) {
+        failure_ = std::current_exception();
       }
-      const uint64_t available = produced & ~kClosed;
-      for (; taken < available; ++taken) {
-        if (!failure_) {
-          try {
-            reader_->HandleObject(slots_[taken % kSlots]);
-          } catch (...) {
-            failure_ = std::current_exception();
-          }
-        }
-        if ((taken + 1) % kBatch == 0) HandBack(taken + 1);
-      }
-      HandBack(taken);
-      if (produced & kClosed) return;
-    }
-  }
-
-  void HandBack(uint64_t taken) {
-    consumed_.store(taken, std::memory_order_release);
-    consumed_.notify_one();
+    });
   }
 
   StixReader* reader_;
-  std::vector<StixObject> slots_;
+  HandoffRing<StixObject> ring_{2048, 256};
   std::thread worker_;
   std::exception_ptr failure_;  // the worker's until joined
-  // Objects pushed (kClosed once Finish was called) and handled, counted
-  // from the start; each on its own cache line.
-  alignas(64) std::atomic<uint64_t> produced_{0};
-  alignas(64) std::atomic<uint64_t> consumed_{0};
-  alignas(64) uint64_t next_ = 0;  // the parser's count of objects pushed
 };
 
 void StixReader::HandleIndicator(const StixObject& o) {
