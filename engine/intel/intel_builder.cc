@@ -528,30 +528,31 @@ std::vector<uint32_t> IntelBuilderImpl::MergeDuplicates() {
   const auto n = static_cast<uint32_t>(records_.size());
   std::vector<uint32_t> remap(n);
   {
-    // (content hash, record), sorted: equal indicators become neighbours and
-    // the first added of them comes first and is kept.
-    std::vector<std::pair<uint64_t, uint32_t>> order;
-    order.reserve(n);
-    for (uint32_t r = 0; r < n; ++r) order.emplace_back(content_hash_[r], r);
-    content_hash_.clear();
-    std::sort(order.begin(), order.end());
-    for (uint32_t r = 0; r < n; ++r) remap[r] = r;
-    for (size_t i = 0; i < order.size();) {
-      size_t j = i + 1;
-      while (j < order.size() && order[j].first == order[i].first) ++j;
-      for (size_t a = i; a + 1 < j; ++a) {
-        const uint32_t keep = order[a].second;
-        if (remap[keep] != keep) continue;  // merged already
-        for (size_t b = a + 1; b < j; ++b) {
-          const uint32_t dup = order[b].second;
-          if (remap[dup] == dup && SameRecord(keep, dup)) {
-            MergeInto(keep, dup);
-            remap[dup] = kDropped;
-          }
+    // A record equal to an earlier kept one merges into the first such
+    // record; the rest are kept. Kept records go into an open-addressed
+    // table by content hash, where records of one hash share a probe
+    // sequence and are met in the order they were added. (Sorting a
+    // million (hash, record) pairs instead took three times as long.)
+    constexpr uint32_t kEmpty = UINT32_MAX;
+    size_t slots = 16;
+    while (slots < 2 * size_t{n}) slots <<= 1;
+    const size_t mask = slots - 1;
+    std::vector<uint32_t> table(slots, kEmpty);
+    for (uint32_t r = 0; r < n; ++r) {
+      const uint64_t h = content_hash_[r];
+      remap[r] = r;
+      size_t i = Mix64(h) & mask;
+      for (; table[i] != kEmpty; i = (i + 1) & mask) {
+        const uint32_t keep = table[i];
+        if (content_hash_[keep] == h && SameRecord(keep, r)) {
+          MergeInto(keep, r);
+          remap[r] = kDropped;
+          break;
         }
       }
-      i = j;
+      if (remap[r] == r) table[i] = r;
     }
+    content_hash_.clear();
   }
   // Survivors move down in place, keeping their order.
   uint32_t kept = 0;

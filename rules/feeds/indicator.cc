@@ -1,5 +1,7 @@
 #include "rules/feeds/indicator.h"
 
+#include <utility>
+
 namespace kagami::feeds {
 
 std::string_view IndicatorTypeName(IndicatorType t) {
@@ -34,6 +36,23 @@ void Indicator::Clear() {
   intrusion_sets.clear();
   malware.clear();
   where = {};
+}
+
+void swap(Indicator& a, Indicator& b) noexcept {
+  a.id.swap(b.id);
+  a.name.swap(b.name);
+  a.description.swap(b.description);
+  a.clauses.swap(b.clauses);
+  a.source.swap(b.source);
+  a.reference.swap(b.reference);
+  std::swap(a.confidence, b.confidence);
+  a.labels.swap(b.labels);
+  a.campaigns.swap(b.campaigns);
+  a.intrusion_sets.swap(b.intrusion_sets);
+  a.malware.swap(b.malware);
+  a.where.file.swap(b.where.file);
+  std::swap(a.where.line, b.where.line);
+  std::swap(a.where.column, b.where.column);
 }
 
 void IndicatorSink::AttributePlaced(const PlacedAttribution& attribution,

@@ -76,6 +76,9 @@ struct Indicator {
   rules::SourceLocation where;  // file:line (and column) it was read from
 
   void Clear();  // empties every field, keeping capacity
+  // Member by member: the implicit move-based std::swap moves each field
+  // three times.
+  friend void swap(Indicator& a, Indicator& b) noexcept;
 };
 
 enum class AttributionKind : uint8_t { kCampaign, kIntrusionSet, kMalware };
@@ -98,6 +101,11 @@ class IndicatorSink {
  public:
   virtual ~IndicatorSink() = default;
   virtual void Add(const Indicator& indicator) = 0;
+  // Add, but the sink may keep the indicator's contents and leave storage of
+  // its own in their place (a swap, not a copy): afterwards *indicator holds
+  // unspecified values and the caller sets every field before using it
+  // again. By default the indicator is copied (Add).
+  virtual void Take(Indicator* indicator) { Add(*indicator); }
   // STIX: the indicator with id `indicator_id` (already added) belongs to a
   // campaign, intrusion set or malware family called `name`.
   virtual void Attribute(std::string_view indicator_id, AttributionKind kind,

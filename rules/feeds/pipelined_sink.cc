@@ -1,5 +1,7 @@
 #include "rules/feeds/pipelined_sink.h"
 
+#include <utility>
+
 namespace kagami::feeds {
 
 PipelinedSink::PipelinedSink(IndicatorSink* target, size_t slots) : target_(target), ring_(slots, 512) {
@@ -12,6 +14,13 @@ void PipelinedSink::Add(const Indicator& indicator) {
   Slot& slot = ring_.Claim();
   slot.kind = Kind::kAdd;
   slot.indicator = indicator;  // assigned over: reuses the slot's capacity
+  ring_.Push();
+}
+
+void PipelinedSink::Take(Indicator* indicator) {
+  Slot& slot = ring_.Claim();
+  slot.kind = Kind::kAdd;
+  swap(slot.indicator, *indicator);
   ring_.Push();
 }
 

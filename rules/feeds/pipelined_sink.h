@@ -29,6 +29,9 @@ class PipelinedSink final : public IndicatorSink {
   PipelinedSink& operator=(const PipelinedSink&) = delete;
 
   void Add(const Indicator& indicator) override;
+  // Swaps the indicator with the slot's previous one: no copy of its
+  // strings, clauses and labels.
+  void Take(Indicator* indicator) override;
   void Attribute(std::string_view indicator_id, AttributionKind kind, std::string_view name) override;
   // Returns once the target has applied it (id_of is the caller's).
   void AttributePlaced(const PlacedAttribution& attribution,

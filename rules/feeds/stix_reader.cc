@@ -953,11 +953,17 @@ void StixReader::HandleIndicator(const StixObject& o) {
   ind.where.file.assign(display_name_);
   ind.where.line = o.line;
   ind.where.column = o.column;
-  sink_->Add(ind);
+  // STIX attribution arrives through relationships, not on the indicator.
+  ind.campaigns.clear();
+  ind.intrusion_sets.clear();
+  ind.malware.clear();
   ++report_->indicators;
   for (const Clause& c : ind.clauses) {
     for (const Term& t : c.terms) ++report_->counts[static_cast<int>(t.type)];
   }
+  // Every field was set above: what Take leaves in `ind` is overwritten
+  // before the next indicator goes out.
+  sink_->Take(&ind);
   attribution_.AddDelivered(o.id);
 }
 

@@ -38,7 +38,9 @@ class RecordingSink : public IndicatorSink {
 
 // A feed-like call sequence: indicators whose fields shrink and grow (so
 // slot reuse must not leave old bytes behind), with attributions mixed in.
-void Drive(IndicatorSink& sink, int n) {
+// With `take` the indicators go out through Take, which may leave the
+// slot's previous contents in `ind`: Clear() resets every field each time.
+void Drive(IndicatorSink& sink, int n, bool take = false) {
   Indicator ind;
   for (int i = 0; i < n; ++i) {
     ind.Clear();
@@ -53,8 +55,13 @@ void Drive(IndicatorSink& sink, int n) {
       }
     }
     if (i % 5 == 0) ind.labels = {"l" + std::to_string(i)};
-    sink.Add(ind);
-    if (i % 3 == 0) sink.Attribute(ind.id, AttributionKind::kMalware, "family-" + std::to_string(i));
+    const std::string id = ind.id;
+    if (take) {
+      sink.Take(&ind);
+    } else {
+      sink.Add(ind);
+    }
+    if (i % 3 == 0) sink.Attribute(id, AttributionKind::kMalware, "family-" + std::to_string(i));
   }
   // A reader's resolved attribution comes last; its arguments are gone once
   // the call returns, so the consumer must have applied it by then.
@@ -65,6 +72,25 @@ void Drive(IndicatorSink& sink, int n) {
     for (int i = 0; i < n; i += 4) placed.set_of[static_cast<size_t>(i)] = 0;
     sink.AttributePlaced(placed, [](uint32_t p) { return "indicator--" + std::to_string(p); });
   }
+}
+
+TEST(PipelinedSink, TakenIndicatorsArriveLikeAddedOnes) {
+  RecordingSink direct;
+  Drive(direct, 5000);
+  for (size_t slots : {0u, 200u, 4096u}) {
+    RecordingSink target;
+    PipelinedSink pipe(&target, slots);
+    Drive(pipe, 5000, /*take=*/true);
+    pipe.Finish();
+    EXPECT_EQ(target.calls, direct.calls) << "ring of " << slots;
+  }
+  // A plain sink copies: the indicator is left as it was.
+  RecordingSink plain;
+  Indicator ind;
+  ind.id = "indicator--1";
+  plain.Take(&ind);
+  EXPECT_EQ(ind.id, "indicator--1");
+  EXPECT_EQ(plain.calls, std::vector<std::string>{"add indicator--1 "});
 }
 
 TEST(PipelinedSink, DeliversEveryCallInOrderWhateverTheRingSize) {
