@@ -1,6 +1,7 @@
 #include "engine/pipeline/intel_matcher.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "engine/app/http/header_util.h"
@@ -33,10 +34,13 @@ bool SameDomainName(std::string_view a, std::string_view b) {
 
 // "aa:bb:cc" -> "aabbcc" into `out` (capacity kept).
 std::string_view StripColons(std::string_view fp, std::string& out) {
-  out.clear();
+  out.resize(fp.size());
+  char* end = out.data();
   for (char c : fp) {
-    if (c != ':') out.push_back(c);
+    *end = c;
+    end += c != ':';
   }
+  out.resize(static_cast<size_t>(end - out.data()));
   return out;
 }
 
@@ -62,12 +66,20 @@ void IntelMatcher::OnFlowEnd(const flow::Flow& f) {
 
 void IntelMatcher::FactsFor(const flow::Flow& f) {
   const bool client_is_lo = f.client_addr == f.key.lo_addr && f.client_port == f.key.lo_port;
-  facts_ = intel::Facts{};
+  // Only the values the last event set are reset (not the whole struct,
+  // once per transaction).
+  for (uint32_t set = values_set_; set != 0; set &= set - 1) facts_.values[std::countr_zero(set)] = {};
+  values_set_ = 0;
   facts_.src = f.client_addr;
   facts_.dst = client_is_lo ? f.key.hi_addr : f.key.lo_addr;
   facts_.sport = f.client_port;
   facts_.dport = client_is_lo ? f.key.hi_port : f.key.lo_port;
   facts_.has_ports = f.key.proto == 6 || f.key.proto == 17 || f.key.proto == 132;
+}
+
+void IntelMatcher::SetValue(Where where, std::string_view value) {
+  facts_.values[static_cast<int>(where)] = value;
+  values_set_ |= uint32_t{1} << static_cast<int>(where);
 }
 
 void IntelMatcher::Check(const flow::Flow& f, Where where, std::string_view value) {
@@ -111,9 +123,9 @@ void IntelMatcher::CheckHttp(const flow::Flow& f, const app::TxUpdate& u) {
         feeds::UrlKeyForRequestInto(tx.host_raw, tx.uri_raw, &url_joined_, &url_key_)) {
       url = url_key_;
     }
-    facts_.values[static_cast<int>(Where::kHttpHost)] = tx.host;
-    facts_.values[static_cast<int>(Where::kHttpUrl)] = url;
-    facts_.values[static_cast<int>(Where::kHttpUserAgent)] = tx.user_agent;
+    SetValue(Where::kHttpHost, tx.host);
+    SetValue(Where::kHttpUrl, url);
+    SetValue(Where::kHttpUserAgent, tx.user_agent);
     Check(f, Where::kHttpHost, tx.host);
     Check(f, Where::kHttpUrl, url);
     Check(f, Where::kHttpUserAgent, tx.user_agent);
@@ -163,9 +175,9 @@ void IntelMatcher::CheckTls(const flow::Flow& f, const app::TxUpdate& u) {
   if (s.client_hello && s.client_hello_done && !(checked & kRequestChecked)) {
     checked |= kRequestChecked;
     const app::tls::ClientHello& ch = *s.client_hello;
-    facts_.values[static_cast<int>(Where::kTlsSni)] = ch.sni;
-    facts_.values[static_cast<int>(Where::kTlsJa3)] = ch.ja3_hash;
-    facts_.values[static_cast<int>(Where::kTlsJa4)] = ch.ja4;
+    SetValue(Where::kTlsSni, ch.sni);
+    SetValue(Where::kTlsJa3, ch.ja3_hash);
+    SetValue(Where::kTlsJa4, ch.ja4);
     Check(f, Where::kTlsSni, ch.sni);
     Check(f, Where::kTlsJa3, ch.ja3_hash);
     Check(f, Where::kTlsJa4, ch.ja4);

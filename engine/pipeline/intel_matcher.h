@@ -44,6 +44,8 @@ class IntelMatcher {
  private:
   void Check(const flow::Flow& f, intel::Where where, std::string_view value);
   void FactsFor(const flow::Flow& f);
+  // A field of the current event, for clauses with more than one term.
+  void SetValue(intel::Where where, std::string_view value);
   void CheckHttp(const flow::Flow& f, const app::TxUpdate& u);
   void CheckDigests(const flow::Flow& f, const app::http::BodyDigest& d);
   void CheckDns(const flow::Flow& f, const app::TxUpdate& u);
@@ -53,6 +55,7 @@ class IntelMatcher {
 
   std::shared_ptr<const intel::IntelStore> store_;
   intel::Facts facts_;
+  uint32_t values_set_ = 0;  // bit per Where: facts_.values set since FactsFor
   std::vector<intel::Hit> hits_;
   std::vector<IntelMatch> matches_;
   // Indicators already reported, by flow slot (small: usually empty).

@@ -99,6 +99,17 @@ bool AppendAuthority(std::string_view authority, int default_port, std::string* 
   return true;
 }
 
+// A Host value that normalising host + "/" + target reads as the whole
+// authority: nothing trimmed off its front, no delimiter or userinfo inside,
+// and no ':' at its end (":" + "//" would read as a scheme).
+bool PlainHost(std::string_view host) {
+  if (host.empty() || host.back() == ':') return false;
+  for (char c : host) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '?' || c == '#' || c == '@') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> NormalizeDomain(std::string_view text) {
@@ -168,6 +179,21 @@ bool UrlKeyForRequestInto(std::string_view host, std::string_view target, std::s
     return NormalizeUrlInto(target, out);  // absolute form (proxy requests) names its own host
   }
   if (host.empty()) return false;
+  if (PlainHost(host)) {
+    // What normalising host + "/" + target gives, step for step, without
+    // joining them first: every HTTP request comes here when a feed has URL
+    // indicators.
+    out->clear();
+    while (!target.empty() && (target.back() == ' ' || target.back() == '\t' || target.back() == '\r' ||
+                               target.back() == '\n')) {
+      target.remove_suffix(1);
+    }
+    if (size_t hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+    if (!AppendAuthority(host, 80, out)) return false;
+    if (target.empty() || target.front() != '/') out->push_back('/');
+    AppendNormalizedPath(target, out);
+    return true;
+  }
   joined->clear();
   joined->append(host);
   if (target.empty() || target.front() != '/') joined->push_back('/');

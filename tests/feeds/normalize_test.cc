@@ -5,6 +5,8 @@
 
 #include "rules/feeds/normalize.h"
 
+#include <iterator>
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -132,6 +134,31 @@ TEST(UrlKeyForRequest, OriginForm) {
   EXPECT_EQ(UrlKeyForRequest("www.suamok.com", "//shop//img//index.php"),
             NormalizeUrl("http://www.suamok.com//shop//img//index.php"));
   EXPECT_EQ(UrlKeyForRequest("", "/a"), std::nullopt);  // no Host header
+}
+
+// The key of an origin-form request is the normalised host + "/" + target,
+// whatever odd bytes either holds (the common case skips joining them).
+TEST(UrlKeyForRequest, IsTheNormalisedJoinOfHostAndTarget) {
+  const std::string_view pieces[] = {"a", "Ex", ".", ":", ":80", ":8080", "/", "//", "?", "#", "@",
+                                     " ", "\t", "\r\n", "%7e", "%2F", "%", "%4", "[::1]", "]", "x://", "http:"};
+  std::mt19937 rng(7);
+  auto random_text = [&](size_t max_pieces) {
+    std::string s;
+    const size_t n = rng() % (max_pieces + 1);
+    for (size_t i = 0; i < n; ++i) s += pieces[rng() % std::size(pieces)];
+    return s;
+  };
+  std::string joined, out;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string host = i % 2 ? "h" + random_text(2) : random_text(3);
+    const std::string target = random_text(5);
+    if (target.rfind("http", 0) == 0 || host.empty()) continue;  // absolute form / no host: tested above
+    const std::string whole = host + (target.empty() || target.front() != '/' ? "/" : "") + target;
+    const std::optional<std::string> expected = NormalizeUrl(whole);
+    const bool ok = UrlKeyForRequestInto(host, target, &joined, &out);
+    ASSERT_EQ(ok, expected.has_value()) << "host '" << host << "' target '" << target << "'";
+    if (ok) EXPECT_EQ(out, *expected) << "host '" << host << "' target '" << target << "'";
+  }
 }
 
 TEST(UrlKeyForRequest, AbsoluteForm) {
