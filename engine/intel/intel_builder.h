@@ -113,6 +113,10 @@ class IntelBuilderImpl {
   size_t dropped_ = 0;
   PagedArray<uint32_t> clause_terms_;  // clause c: terms_[clause_terms_[c], [c + 1])
   PagedArray<TermRef> terms_;
+  // Per term: KeyHash of a string term's stored text (0 for the others),
+  // computed on the loading thread; Build indexes by it and ContentHash
+  // folds it in rather than hashing the text again.
+  PagedArray<uint64_t> term_key_hash_;
   std::vector<rules::IpRange> ranges_;  // kIp terms outside IPv4
   PagedArray<uint32_t> delivered_;  // per Add since BeginFeed: its record, or kDropped
   PagedArray<uint64_t> content_hash_;  // per record: ContentHash, for MergeDuplicates

@@ -27,7 +27,7 @@ class ValueIndex {
   static constexpr uint32_t kKeyBit = 0x10000000;
 
   struct Entry {
-    uint32_t hash_high;  // KeyHash >> 32: sorts equal texts together
+    uint64_t hash;       // KeyHash of the text: sorts equal texts together
     uint32_t off, len;   // the text in the arena, in its stored (folded) form
     uint32_t value;
     bool direct;  // the caller can produce this text from the value

@@ -157,7 +157,7 @@ TEST(StringTable, InternSharesAddDoesNotAndLengthsRoundTrip) {
   EXPECT_EQ(t.Get(x), "report link");
 }
 
-// Entries that share the high half of their hash but not their text.
+// Entries that share their hash but not their text.
 TEST(ValueIndex, EqualTextsShareAHandleAndCollisionsStayApart) {
   TextArena arena;
   uint32_t apple, apple2, pear;
@@ -171,14 +171,15 @@ TEST(ValueIndex, EqualTextsShareAHandleAndCollisionsStayApart) {
       ValueIndex::MakeEntry(type, arena, apple, 5, 3, /*direct=*/true),
       ValueIndex::MakeEntry(type, arena, pear, 4, 9, /*direct=*/true),
   };
-  entries[3].hash_high = entries[0].hash_high;  // force a collision in the sort key
+  const uint64_t shared = entries[0].hash;
+  entries[3].hash = shared;  // force a collision: "pear" is stored under apple's hash
   ValueIndex index;
   index.Build(type, &entries, arena);
   EXPECT_EQ(index.text_count(), 2u);
   EXPECT_EQ(index.key_count(), 1u);  // "apple" has two values: a key; "pear" is direct
   auto find = [&](std::string_view text) {
     auto span = index.Find(
-        KeyHash(type, text, false),
+        text == "pear" ? shared : KeyHash(type, text, false),
         [&](uint32_t off, uint32_t len) { return arena.Get(off, len) == text; },
         [&](uint32_t value) { return value == 9 && text == "pear"; });
     return std::vector<uint32_t>(span.begin(), span.end());
