@@ -229,6 +229,91 @@ class Parser {
     return true;
   }
 
+  // The usual feed pattern, one comparison in one observation
+  // ("[domain-name:value = 'x.example']", "[file:hashes.'SHA-256' = '...']"),
+  // read in one pass without the lexer or the normal-form machinery; the
+  // path, the literal and the term go through the same Resolve and MakeTerm,
+  // so results and errors are the grammar's. nullopt when the pattern has any
+  // other shape (operators, escapes, list indexes, more comparisons...): the
+  // general parser takes it then.
+  std::optional<bool> ParseSingleComparison(std::vector<Clause>* out) {
+    size_t p = 0;
+    auto skip_blanks = [&] {
+      while (p < src_.size() && (src_[p] == ' ' || src_[p] == '\t' || src_[p] == '\n' || src_[p] == '\r')) ++p;
+    };
+    auto at = [&](char c) { return p < src_.size() && src_[p] == c; };
+    // A word token (not a typed literal's prefix such as t'...').
+    auto word = [&](std::string_view* w) {
+      if (p >= src_.size() || !(IsAlpha(src_[p]) || src_[p] == '_')) return false;
+      const size_t start = p;
+      while (p < src_.size() && IsWordChar(src_[p])) ++p;
+      *w = src_.substr(start, p - start);
+      return !at('\'');
+    };
+    // A quoted literal without escapes.
+    auto quoted = [&](std::string_view* contents) {
+      if (!at('\'')) return false;
+      // A plain loop: find_first_of calls memchr once per byte.
+      size_t close = p + 1;
+      while (close < src_.size() && src_[close] != '\'' && src_[close] != '\\') ++close;
+      if (close == src_.size() || src_[close] != '\'') return false;
+      *contents = src_.substr(p + 1, close - p - 1);
+      p = close + 1;
+      return true;
+    };
+    skip_blanks();
+    if (!at('[')) return std::nullopt;
+    const size_t open = p++;
+    skip_blanks();
+    const size_t path_offset = p;
+    Path path;
+    if (!word(&path.object_type)) return std::nullopt;
+    skip_blanks();
+    if (!at(':')) return std::nullopt;
+    ++p;
+    for (;;) {
+      skip_blanks();
+      std::string_view part;
+      if (!(at('\'') ? quoted(&part) : word(&part)) || part.empty()) return std::nullopt;
+      if (path.count == kMaxPathParts) return std::nullopt;
+      path.parts[path.count++].assign(part);
+      path.end = p;
+      skip_blanks();
+      if (!at('.')) break;
+      ++p;
+    }
+    if (!at('=')) return std::nullopt;
+    p += p + 1 < src_.size() && src_[p + 1] == '=' ? 2 : 1;
+    skip_blanks();
+    Literal lit;
+    lit.offset = p;
+    std::string_view contents;
+    if (!quoted(&contents)) return std::nullopt;
+    skip_blanks();
+    if (!at(']')) return std::nullopt;
+    ++p;
+    skip_blanks();
+    if (p != src_.size()) return std::nullopt;
+
+    const std::string_view path_text = src_.substr(path_offset, path.end - path_offset);
+    const std::optional<PathInfo> info = Resolve(path);
+    if (!info) return Fail(path_offset, "object path '" + Shown(path_text, kPathLimit) + "' is unsupported");
+    lit.str.assign(contents);
+    std::optional<Term> term;
+    if (!MakeTerm(*info, path_text, lit, &term)) return false;
+    if (!term) {
+      return Fail(open, "observation has a branch with nothing to match "
+                        "(only network-traffic type or protocol comparisons)");
+    }
+    // A string literal never makes a port term: the one term is matchable.
+    // The clause and its term vector are reused when the caller's had one.
+    out->resize(1);
+    std::vector<Term>& terms = (*out)[0].terms;
+    terms.resize(1);
+    terms[0] = std::move(*term);
+    return true;
+  }
+
  private:
   bool Fail(size_t offset, std::string message) {
     error_->offset = offset;
@@ -761,6 +846,16 @@ class Parser {
 }  // namespace
 
 bool ParseStixPattern(std::string_view pattern, std::vector<Clause>* clauses, PatternError* error) {
+  Parser parser(pattern, error);
+  if (const std::optional<bool> single = parser.ParseSingleComparison(clauses)) {
+    if (*single) return true;
+    clauses->clear();
+    return false;
+  }
+  return ParseStixPatternGeneral(pattern, clauses, error);
+}
+
+bool ParseStixPatternGeneral(std::string_view pattern, std::vector<Clause>* clauses, PatternError* error) {
   Parser parser(pattern, error);
   if (parser.Parse(clauses)) return true;
   clauses->clear();

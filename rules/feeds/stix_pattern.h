@@ -51,5 +51,9 @@ inline constexpr size_t kMaxPatternClauses = 64;
 // true and fills *clauses (replacing its contents). Unsupported constructs and
 // syntax errors return false with *error naming the construct and its offset.
 bool ParseStixPattern(std::string_view pattern, std::vector<Clause>* clauses, PatternError* error);
+// The same through the general parser only. ParseStixPattern reads the usual
+// single-comparison pattern ("[domain-name:value = 'x']") in one pass; tests
+// check that both agree.
+bool ParseStixPatternGeneral(std::string_view pattern, std::vector<Clause>* clauses, PatternError* error);
 
 }  // namespace kagami::feeds

@@ -4,7 +4,9 @@
 
 #include "rules/feeds/stix_pattern.h"
 
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -362,6 +364,80 @@ TEST(StixPattern, DeepNestingRefused) {
   const std::string ok = std::string(64, '(') + "[" + std::string(64, '(') + "domain-name:value = 'a'" +
                          std::string(64, ')') + "]" + std::string(64, ')');
   EXPECT_EQ(Parse(ok).size(), 1u);
+}
+
+// ParseStixPattern reads a lone comparison in one pass. Whatever the text,
+// it must agree with the general parser: the same clauses (over whatever the
+// vector held before), or the same error at the same offset.
+TEST(StixPattern, SingleComparisonShortcutAgreesWithTheGrammar) {
+  const std::vector<std::string_view> types = {"ipv4-addr", "ipv6-addr", "domain-name", "url", "file",
+                                               "x509-certificate", "network-traffic", "bogus", "t", "_x"};
+  const std::vector<std::string_view> paths = {
+      "value", "hashes.'SHA-256'", "hashes.MD5", "hashes . 'SHA-1'", "dst_ref.value", "src_ref.value",
+      "dst_ref.type", "dst_port", "protocols[*]", "extensions.'http-request-ext'.request_header.'User-Agent'",
+      "a.b.c.d.e.f.g", "''", "value'", "'va\\'lue'", "1x", "hashes.'SHA-256"};
+  const std::vector<std::string_view> ops = {"=", "==", "!=", "IN", ">", "= =", "ISSUBSET"};
+  const std::vector<std::string_view> values = {
+      "'10.1.2.3'", "'10.0.0.0/8'", "'2001:db8::/32'", "'Example.COM.'", "'bad domain'",
+      "'http://A.example:80/%7e'", "'d41d8cd98f00b204e9800998ecf8427e'",
+      "'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709'", "''", "'ipv4-addr'", "'tcp'", "'Mozilla/5.0'",
+      "'it\\'s'", "'open", "80", "t'2020-01-01T00:00:00Z'", "('a', 'b')"};
+  const std::vector<std::string_view> blanks = {"", "", " ", "\t", "\r\n"};
+  const std::vector<std::string_view> tails = {"", "", "", " OR [url:value = 'x.example/a']",
+                                               " AND [ipv4-addr:value = '1.2.3.4']", " WITHIN 5 SECONDS", "]", "x"};
+  // Half the time a type, path and value that belong together.
+  struct Triple {
+    std::string_view type, path, value;
+  };
+  const std::vector<Triple> fitting = {
+      {"ipv4-addr", "value", "'10.1.2.3'"},
+      {"ipv6-addr", "value", "'2001:db8::/32'"},
+      {"domain-name", "value", "'Example.COM.'"},
+      {"url", "value", "'http://A.example:80/%7e'"},
+      {"file", "hashes.MD5", "'d41d8cd98f00b204e9800998ecf8427e'"},
+      {"x509-certificate", "hashes.'SHA-1'", "'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709'"},
+      {"network-traffic", "dst_ref.value", "'10.0.0.0/8'"},
+      {"network-traffic", "extensions.'http-request-ext'.request_header.'User-Agent'", "'Mozilla/5.0'"}};
+  std::mt19937 rng(11);
+  auto pick = [&](const std::vector<std::string_view>& v) { return std::string(v[rng() % v.size()]); };
+  int parsed = 0, refused = 0;
+  for (int i = 0; i < 40000; ++i) {
+    std::string type = pick(types), path = pick(paths), value = pick(values);
+    std::string op = rng() % 2 ? std::string(rng() % 2 ? "=" : "==") : pick(ops);
+    if (rng() % 2) {
+      const Triple& t = fitting[rng() % fitting.size()];
+      type = t.type;
+      path = t.path;
+      value = t.value;
+    }
+    std::string p = pick(blanks) + "[" + pick(blanks) + type + pick(blanks) + ":" + pick(blanks) + path +
+                    pick(blanks) + op + pick(blanks) + value + pick(blanks) + "]" + pick(blanks) + pick(tails);
+    if (rng() % 4 == 0) {  // a byte lost or added somewhere
+      const size_t at = rng() % (p.size() + 1);
+      if (rng() % 2 && at < p.size()) {
+        p.erase(at, 1);
+      } else {
+        p.insert(at, 1, "[]'.:= \\("[rng() % 10]);
+      }
+    }
+    std::vector<Clause> shortcut = {Clause{{ValueTerm(T::kUrl, "old.example/x"), PortTerm(1, 2, Side::kSource)}},
+                                    Clause{}};
+    std::vector<Clause> general;
+    PatternError shortcut_error, general_error;
+    const bool ok = ParseStixPattern(p, &shortcut, &shortcut_error);
+    ASSERT_EQ(ok, ParseStixPatternGeneral(p, &general, &general_error)) << p;
+    if (ok) {
+      ++parsed;
+      EXPECT_EQ(shortcut, general) << p;
+    } else {
+      ++refused;
+      EXPECT_TRUE(shortcut.empty()) << p;
+      EXPECT_EQ(shortcut_error.offset, general_error.offset) << p;
+      EXPECT_EQ(shortcut_error.message, general_error.message) << p;
+    }
+  }
+  EXPECT_GT(parsed, 2000);
+  EXPECT_GT(refused, 2000);
 }
 
 TEST(StixPattern, ReplacesPreviousContents) {
