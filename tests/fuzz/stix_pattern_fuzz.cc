@@ -5,7 +5,8 @@
 // each with something to match besides ports, and every term in canonical
 // form; a failure must leave no clauses and point inside the pattern with a
 // message. Parsing again into a vector that already holds clauses must give
-// the same answer.
+// the same answer, and so must the general parser alone (ParseStixPattern
+// reads single comparisons through a shortcut).
 
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +72,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   } else {
     Check(clauses.empty() && error.offset <= size && !error.message.empty());
+  }
+
+  std::vector<Clause> general;
+  PatternError general_error;
+  Check(ParseStixPatternGeneral(pattern, &general, &general_error) == ok);
+  if (ok) {
+    Check(general == clauses);
+  } else {
+    Check(general_error.offset == error.offset && general_error.message == error.message);
   }
 
   static std::vector<Clause> reused(3);  // holds the previous input's result
