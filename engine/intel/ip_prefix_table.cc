@@ -1,5 +1,9 @@
 #include "engine/intel/ip_prefix_table.h"
 
+#include <functional>
+
+#include "common/radix_sort.h"
+
 #include <cstring>
 
 namespace kagami::intel {
@@ -43,6 +47,20 @@ size_t FormatIpRange(const rules::IpRange& range, char* buf) {
   return n + range.hi.Format(buf + n);
 }
 
+namespace {
+
+// An address key's most significant 64 bits, for RadixSort.
+template <class Key>
+uint64_t TopBits(Key k) {
+  if constexpr (sizeof(Key) == 4) {
+    return uint64_t{k} << 32;
+  } else {
+    return static_cast<uint64_t>(k >> 64);
+  }
+}
+
+}  // namespace
+
 template <class Key>
 void PrefixForest<Key>::Build(std::vector<Entry>* entries) {
   bounds_.clear();
@@ -54,11 +72,13 @@ void PrefixForest<Key>::Build(std::vector<Entry>* entries) {
   if (entries->empty()) return;
 
   // Wider blocks before the blocks they contain; equal blocks together.
-  std::sort(entries->begin(), entries->end(), [](const Entry& a, const Entry& b) {
-    if (a.lo != b.lo) return a.lo < b.lo;
-    if (a.hi != b.hi) return a.hi > b.hi;
-    return a.value < b.value;
-  });
+  RadixSort(
+      entries->data(), entries->data() + entries->size(), [](const Entry& e) { return TopBits(e.lo); },
+      [](const Entry& a, const Entry& b) {
+        if (a.lo != b.lo) return a.lo < b.lo;
+        if (a.hi != b.hi) return a.hi > b.hi;
+        return a.value < b.value;
+      });
   std::vector<Key> node_lo, node_hi;
   values_.reserve(entries->size());
   for (size_t i = 0; i < entries->size(); ++i) {
@@ -83,7 +103,7 @@ void PrefixForest<Key>::Build(std::vector<Entry>* entries) {
     bounds_.push_back(node_lo[n]);
     if (node_hi[n] != kMax) bounds_.push_back(node_hi[n] + 1);
   }
-  std::sort(bounds_.begin(), bounds_.end());
+  RadixSort(bounds_.data(), bounds_.data() + bounds_.size(), TopBits<Key>, std::less<Key>());
   bounds_.erase(std::unique(bounds_.begin(), bounds_.end()), bounds_.end());
   bounds_.shrink_to_fit();
 

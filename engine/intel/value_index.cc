@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/radix_sort.h"
 #include "engine/intel/intel_hash.h"
 
 namespace kagami::intel {
@@ -23,11 +24,13 @@ void ValueIndex::Build(feeds::IndicatorType type, std::vector<Entry>* entries,
   auto text = [&arena](const Entry& e) { return arena.Get(e.off, e.len); };
   // Hash first; equal hashes are ordered by text so equal texts are adjacent
   // even when two different texts share a hash.
-  std::sort(entries->begin(), entries->end(), [&](const Entry& a, const Entry& b) {
-    if (a.hash != b.hash) return a.hash < b.hash;
-    if (const int c = text(a).compare(text(b)); c != 0) return c < 0;
-    return a.value < b.value;
-  });
+  RadixSort(
+      entries->data(), entries->data() + entries->size(), [](const Entry& e) { return e.hash; },
+      [&](const Entry& a, const Entry& b) {
+        if (a.hash != b.hash) return a.hash < b.hash;
+        if (const int c = text(a).compare(text(b)); c != 0) return c < 0;
+        return a.value < b.value;
+      });
   // One handle per distinct text: (first entry, handle).
   std::vector<std::pair<uint32_t, uint32_t>> handles;
   for (size_t i = 0; i < entries->size();) {

@@ -36,6 +36,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "common/radix_sort.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/reader.h"
 #include "rules/feeds/handoff_ring.h"
@@ -616,6 +617,7 @@ class Attribution {
   struct Indicates {
     IdKey indicator;
     uint32_t sdo = 0;
+    uint64_t Top() const { return indicator.Words().first; }
     bool operator==(const Indicates&) const = default;
     bool operator<(const Indicates& o) const {
       return indicator == o.indicator ? sdo < o.sdo : indicator < o.indicator;
@@ -624,6 +626,7 @@ class Attribution {
   struct Delivered {
     IdKey key;
     uint32_t ordinal = 0;  // place among the indicators delivered
+    uint64_t Top() const { return key.Words().first; }
     bool operator==(const Delivered&) const = default;
     bool operator<(const Delivered& o) const {
       return key == o.key ? ordinal < o.ordinal : key < o.key;
@@ -668,9 +671,11 @@ class Attribution {
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
+  // A million relationships and indicators: ids are random UUIDs, whose
+  // first 64 bits spread well.
   template <typename T>
   static void SortUnique(GrowingArray<T>* v) {
-    std::sort(v->begin(), v->end());
+    RadixSort(v->begin(), v->end(), [](const T& x) { return x.Top(); }, [](const T& a, const T& b) { return a < b; });
     v->erase_from(std::unique(v->begin(), v->end()));
   }
 
