@@ -157,7 +157,9 @@ TEST(UrlKeyForRequest, IsTheNormalisedJoinOfHostAndTarget) {
     const std::optional<std::string> expected = NormalizeUrl(whole);
     const bool ok = UrlKeyForRequestInto(host, target, &joined, &out);
     ASSERT_EQ(ok, expected.has_value()) << "host '" << host << "' target '" << target << "'";
-    if (ok) EXPECT_EQ(out, *expected) << "host '" << host << "' target '" << target << "'";
+    if (ok) {
+      EXPECT_EQ(out, *expected) << "host '" << host << "' target '" << target << "'";
+    }
   }
 }
 
