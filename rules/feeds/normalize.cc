@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/find_first_of.h"
+
 namespace kagami::feeds {
 namespace {
 
@@ -99,6 +101,14 @@ bool AppendAuthority(std::string_view authority, int default_port, std::string* 
   return true;
 }
 
+// A URL without the blanks and line ends after it.
+std::string_view TrimUrlEnd(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
 // A Host value that normalising host + "/" + target reads as the whole
 // authority: nothing trimmed off its front, no delimiter or userinfo inside,
 // and no ':' at its end (":" + "//" would read as a scheme).
@@ -142,10 +152,7 @@ bool NormalizeUrlInto(std::string_view text, std::string* out_string) {
   std::string& out = *out_string;
   out.clear();
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
+  text = TrimUrlEnd(text);
   int default_port = 80;
   if (StartsWithNoCase(text, "http://")) {
     text.remove_prefix(7);
@@ -158,7 +165,7 @@ bool NormalizeUrlInto(std::string_view text, std::string* out_string) {
     default_port = -1;
   }
   if (size_t hash = text.find('#'); hash != std::string_view::npos) text = text.substr(0, hash);
-  size_t slash = text.find_first_of("/?");
+  size_t slash = FindFirstOf(text, "/?");
   std::string_view authority = text.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view() : text.substr(slash);
   if (!AppendAuthority(authority, default_port, &out)) return false;
@@ -184,10 +191,7 @@ bool UrlKeyForRequestInto(std::string_view host, std::string_view target, std::s
     // joining them first: every HTTP request comes here when a feed has URL
     // indicators.
     out->clear();
-    while (!target.empty() && (target.back() == ' ' || target.back() == '\t' || target.back() == '\r' ||
-                               target.back() == '\n')) {
-      target.remove_suffix(1);
-    }
+    target = TrimUrlEnd(target);
     if (size_t hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
     if (!AppendAuthority(host, 80, out)) return false;
     if (target.empty() || target.front() != '/') out->push_back('/');

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/find_first_of.h"
 #include "common/ip_address.h"
 #include "rules/feeds/normalize.h"
 
@@ -37,6 +38,7 @@ struct Token {
 };
 constexpr int64_t kIntLimit = int64_t{1} << 40;
 
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsWordChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '_' || c == '-'; }
@@ -239,7 +241,7 @@ class Parser {
   std::optional<bool> ParseSingleComparison(std::vector<Clause>* out) {
     size_t p = 0;
     auto skip_blanks = [&] {
-      while (p < src_.size() && (src_[p] == ' ' || src_[p] == '\t' || src_[p] == '\n' || src_[p] == '\r')) ++p;
+      while (p < src_.size() && IsBlank(src_[p])) ++p;
     };
     auto at = [&](char c) { return p < src_.size() && src_[p] == c; };
     // A word token (not a typed literal's prefix such as t'...').
@@ -253,10 +255,8 @@ class Parser {
     // A quoted literal without escapes.
     auto quoted = [&](std::string_view* contents) {
       if (!at('\'')) return false;
-      // A plain loop: find_first_of calls memchr once per byte.
-      size_t close = p + 1;
-      while (close < src_.size() && src_[close] != '\'' && src_[close] != '\\') ++close;
-      if (close == src_.size() || src_[close] != '\'') return false;
+      const size_t close = FindFirstOf(src_, "'\\", p + 1);
+      if (close == std::string_view::npos || src_[close] != '\'') return false;
       *contents = src_.substr(p + 1, close - p - 1);
       p = close + 1;
       return true;
@@ -363,10 +363,7 @@ class Parser {
   }
 
   bool Advance() {
-    while (pos_ < src_.size() &&
-           (src_[pos_] == ' ' || src_[pos_] == '\t' || src_[pos_] == '\n' || src_[pos_] == '\r')) {
-      ++pos_;
-    }
+    while (pos_ < src_.size() && IsBlank(src_[pos_])) ++pos_;
     const size_t start = pos_;
     tok_.offset = start;
     if (start >= src_.size()) {

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/find_first_of.h"
+
 namespace kagami::app::http {
 namespace {
 
@@ -92,7 +94,7 @@ bool SplitAbsoluteUri(std::string_view raw, std::string_view* scheme, std::strin
   }
   *scheme = raw.substr(0, colon);
   const size_t auth_start = colon + 3;
-  size_t auth_end = raw.find_first_of("/?#", auth_start);
+  size_t auth_end = FindFirstOf(raw, "/?#", auth_start);
   if (auth_end == std::string_view::npos) auth_end = raw.size();
   *authority = raw.substr(auth_start, auth_end - auth_start);
   *rest = raw.substr(auth_end);
@@ -128,7 +130,7 @@ void NormalizeUri(std::string_view raw, std::string& out) {
     out.append("://");
     out.append(authority);
   }
-  size_t q = rest.find_first_of("?#");
+  size_t q = FindFirstOf(rest, "?#");
   std::string_view path = rest.substr(0, q == std::string_view::npos ? rest.size() : q);
   std::string_view tail = q == std::string_view::npos ? std::string_view() : rest.substr(q);
   std::string decoded;
