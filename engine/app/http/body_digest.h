@@ -1,14 +1,15 @@
 #pragma once
 // BodyDigester: MD5, SHA-1 and SHA-256 of one HTTP body as it streams by,
 // so indicator feeds' file hashes can be matched against downloads and
-// uploads (Suricata's filemd5/filesha1/filesha256 idea). The digest
-// contexts are allocated once per direction and reused for every body.
+// uploads (Suricata's filemd5/filesha1/filesha256 idea). One MultiDigest
+// per direction, reused for every body, computes the requested digests in
+// one pass over the bytes.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-typedef struct evp_md_ctx_st EVP_MD_CTX;
+#include "common/multi_digest.h"
 
 namespace kagami::app::http {
 
@@ -25,12 +26,15 @@ struct BodyDigest {
 };
 
 // Which digests to compute (HttpOptions::body_digests).
-enum DigestKind : uint8_t { kDigestMd5 = 1, kDigestSha1 = 2, kDigestSha256 = 4 };
+enum DigestKind : uint8_t {
+  kDigestMd5 = MultiDigest::kMd5,
+  kDigestSha1 = MultiDigest::kSha1,
+  kDigestSha256 = MultiDigest::kSha256
+};
 
 class BodyDigester {
  public:
   BodyDigester() = default;
-  ~BodyDigester();
   BodyDigester(const BodyDigester&) = delete;
   BodyDigester& operator=(const BodyDigester&) = delete;
 
@@ -47,7 +51,7 @@ class BodyDigester {
   void Finish(BodyDigest* out);
 
  private:
-  EVP_MD_CTX* ctx_[3] = {nullptr, nullptr, nullptr};  // md5, sha1, sha256
+  MultiDigest digest_;
   bool active_ = false, valid_ = false;
   uint8_t kinds_ = 0;
   uint64_t tx_id_ = 0;
