@@ -2,7 +2,7 @@
 // a control byte: bit 0 picks the direction, bits 1-6 the piece length
 // (0-63 bytes follow), and a value of 0xff means a gap of the next byte's
 // size. Closing both sides at the end drains everything. Small body and
-// header limits keep the limits themselves under test.
+// header limits keep the limits themselves under test; body digests are on.
 
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opts.max_header_bytes = 1024;
   opts.max_open_transactions = 8;
   opts.max_decompressed_bytes = 1 << 16;
+  opts.body_digests = kagami::app::http::kDigestMd5 | kagami::app::http::kDigestSha1 |
+                      kagami::app::http::kDigestSha256;
   kagami::app::http::HttpParser parser(opts);
   size_t i = 0;
   while (i < size) {
