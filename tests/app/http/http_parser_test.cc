@@ -663,6 +663,41 @@ TEST(HttpBodyDigest, EncodedBodiesAreHashedDecodedOnlyWhenWhollyDecoded) {
   EXPECT_TRUE(unkept[0].response_digest.empty());
 }
 
+TEST(HttpBodyDigest, DecodedBodyIsHashedWholeWhenItFitsTheLimitExactly) {
+  // Decoded bodies are hashed at their end from the kept copy: a body whose
+  // decoded size is exactly the limit is whole, one byte more is not.
+  const std::string file = Payload(2500);
+  const std::string gz = Compress(file, 31);
+  std::string chunked;
+  for (size_t at = 0; at < gz.size(); at += 700) {
+    const std::string piece = gz.substr(at, 700);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    chunked += size + piece + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked;
+  // Fed one byte at a time: the decoder's output comes in many pieces.
+  for (uint32_t limit : {2500u, 2499u}) {
+    HttpParser p(Hashing(limit));
+    const std::string request = "POST /u HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                                std::to_string(gz.size()) + "\r\n\r\n" + gz;
+    for (char c : request) p.Feed(kReq, reinterpret_cast<const uint8_t*>(&c), 1);
+    for (char c : response) p.Feed(kRes, reinterpret_cast<const uint8_t*>(&c), 1);
+    ASSERT_EQ(p.transactions().size(), 1u);
+    const Transaction& tx = p.transactions()[0];
+    EXPECT_EQ(tx.response_progress, Progress::kComplete);
+    if (limit == 2500) {
+      ExpectDigest(tx.request_digest, file);
+      ExpectDigest(tx.response_digest, file);
+    } else {
+      EXPECT_TRUE(tx.request_digest.empty());
+      EXPECT_TRUE(tx.response_digest.empty());
+    }
+  }
+}
+
 TEST(HttpBodyDigest, OnlyTheDigestsAskedForAreComputed) {
   const std::string file = Payload(700);
   HttpOptions o;
