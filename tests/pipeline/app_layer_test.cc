@@ -4,7 +4,6 @@
 // are cut, legacy content modifiers, the EVE app objects and transaction
 // events, and the app layer switched off.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <string>
@@ -13,11 +12,13 @@
 #include "engine/app/tls/fingerprint.h"
 #include "tests/pipeline/app_test_util.h"
 #include "tests/pipeline/traffic_test_util.h"
+#include "tests/support/gzip.h"
 
 namespace kagami::pipeline::traffic {
 namespace {
 
 using kagami::testing::Bytes;
+using kagami::testing::Gzip;
 using namespace kagami::apptest;  // NOLINT: builders only
 
 constexpr char kClient[] = "10.1.0.1";
@@ -61,21 +62,6 @@ std::vector<Bytes> Exchange(TcpSession& s, std::string_view request, std::string
   f.push_back(s.Fin(false));
   f.push_back(s.Ack(true));
   return f;
-}
-
-// gzip (RFC 1952) of `in`, made with zlib.
-std::string Gzip(std::string_view in) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, static_cast<uLong>(in.size())) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 // `body` as chunked transfer coding, `chunk` bytes a chunk.

@@ -17,6 +17,7 @@
 #include "tests/app/tls/tls_test_util.h"
 #include "tests/pipeline/app_test_util.h"
 #include "tests/pipeline/traffic_test_util.h"
+#include "tests/support/gzip.h"
 
 namespace kagami::pipeline::traffic {
 namespace {
@@ -287,6 +288,26 @@ TEST(IntelPipelineTest, FileDigestOfAnHttpDownload) {
   EXPECT_EQ(alerts[0].src_port, 80);  // on the server's packet that ended the body
   EXPECT_TRUE(Has(IntelContext(alerts[0]), "\"seen_in\":\"file.md5\"")) << alerts[0].line;
   EXPECT_TRUE(Has(IntelContext(alerts[0]), "\"observed\":\"" + md5 + "\"")) << alerts[0].line;
+}
+
+TEST(IntelPipelineTest, FileDigestOfAGzipEncodedDownloadWithNoRuleReadingBodies) {
+  // No rule reads bodies, so none are kept; the digest is still of the
+  // decoded file, not of the gzip bytes on the wire.
+  std::string payload = "MZ";
+  for (int i = 0; i < 4000; ++i) payload.push_back(static_cast<char>('a' + i % 7));
+  const std::string gz = testing::Gzip(payload);
+  Harness h("");
+  h.scanner().set_intel(CsvStore("type,value,family\nfile_md5," + app::tls::Md5Hex(payload) +
+                                 ",Daserf\nfile_md5," + app::tls::Md5Hex(gz) + ",wire bytes\n"));
+  TcpSession dl(kClient, 45010, "192.0.2.31", 80);
+  h.Feed(TcpExchange(dl, HttpGet("/download/update.exe"),
+                     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                         std::to_string(gz.size()) + "\r\n\r\n" + gz));
+  h.Finish();
+  std::vector<Record> alerts = IntelAlerts(h.Records());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_TRUE(Has(alerts[0].line, "Daserf")) << alerts[0].line;
+  EXPECT_TRUE(Has(IntelContext(alerts[0]), "\"seen_in\":\"file.md5\"")) << alerts[0].line;
 }
 
 TEST(IntelPipelineTest, StixAndClauseAndAttribution) {

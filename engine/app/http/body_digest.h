@@ -42,6 +42,8 @@ class BodyDigester {
   // the digests in `kinds` (DigestKind bits).
   void Start(uint64_t tx_id, uint8_t kinds);
   bool active() const { return active_; }
+  // A body is in progress and every byte of it so far was hashed.
+  bool wanted() const { return active_ && valid_; }
   uint64_t tx_id() const { return tx_id_; }
   void Update(const uint8_t* data, size_t len);
   // Bytes of the body will not be seen (a gap, or an encoding that was not

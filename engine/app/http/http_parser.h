@@ -77,8 +77,8 @@ struct HttpOptions {
   // Digests of each whole body to compute (DigestKind bits: MD5, SHA-1,
   // SHA-256; Transaction::*_digest), for file-hash indicators; 0 = none.
   // Identity bodies are hashed whatever the limits; content-encoded ones are
-  // hashed decoded, so only when bodies are kept and the decoded body fits
-  // its limit.
+  // hashed decoded (decoded for the digest alone when bodies are not kept),
+  // so only when the decoded body fits its limit.
   uint8_t body_digests = 0;
   // The reassembler's depth per direction (bytes from the stream's start;
   // 0 = none). A body whose Content-Length ends past it will be cut off, so

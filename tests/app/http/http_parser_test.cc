@@ -655,12 +655,31 @@ TEST(HttpBodyDigest, EncodedBodiesAreHashedDecodedOnlyWhenWhollyDecoded) {
       "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(gz.size()) + "\r\n\r\n" + gz;
   auto decoded = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing());
   ExpectDigest(decoded[0].response_digest, file);
-  // Decoding stopped at the limit, or bodies not decoded at all: no digest
-  // rather than the digest of part of the file.
+  // Decoding stopped at the limit: no digest rather than the digest of part
+  // of the file.
   auto cut = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(1000));
   EXPECT_TRUE(cut[0].response_digest.empty());
+  // Bodies not kept (no rule reads them) are decoded for the digest alone,
+  // within the same limit, and keep nothing.
+  auto unkept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(100 * 1024, false));
+  ExpectDigest(unkept[0].response_digest, file);
+  EXPECT_TRUE(unkept[0].response_body.empty());
+  auto unkept_cut = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(1000, false));
+  EXPECT_TRUE(unkept_cut[0].response_digest.empty());
+}
+
+TEST(HttpBodyDigest, ABodyThatFailsToDecodeHasNoDigestAndOnlyKeptBodiesReportIt) {
+  // Labelled gzip but plain text: zlib fails after a few dozen bytes.
+  const std::string text(400, 'x');
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 400\r\n\r\n" + text;
+  auto kept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing());
+  EXPECT_TRUE(kept[0].response_digest.empty());
+  EXPECT_TRUE(HasAnomaly(kept[0], Anomaly::kDecompressionFailed));
+  // Decoding for the digest alone must not change what rules and logs see.
   auto unkept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(100 * 1024, false));
   EXPECT_TRUE(unkept[0].response_digest.empty());
+  EXPECT_FALSE(HasAnomaly(unkept[0], Anomaly::kDecompressionFailed));
 }
 
 TEST(HttpBodyDigest, DecodedBodyIsHashedWholeWhenItFitsTheLimitExactly) {
