@@ -179,6 +179,8 @@ class HttpParser {
   size_t FeedBody(Side& s, Transaction* tx, bool request, const uint8_t* data, size_t len);
   void BodyData(Side& s, Transaction* tx, bool request, const uint8_t* data, size_t len);
   void FinishSide(Side& s, Transaction* tx, bool request);
+  void HoldForDigest(Side& s, const uint8_t* data, size_t len);
+  void DecodeHeldForDigest(Side& s);
   void OnChunkSizeLine(Side& s, Transaction* tx, bool request, bool complete);
 
   HttpOptions options_;

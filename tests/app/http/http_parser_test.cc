@@ -668,6 +668,26 @@ TEST(HttpBodyDigest, EncodedBodiesAreHashedDecodedOnlyWhenWhollyDecoded) {
   EXPECT_TRUE(unkept_cut[0].response_digest.empty());
 }
 
+TEST(HttpBodyDigest, AGzipTrailerSizingTheBodyPastTheLimitSkipsDecodingIt) {
+  // Decoded for the digest alone, a gzip body whose trailer gives a decoded
+  // size past the limit is not decoded. The trailer is trusted: one that
+  // lies about the size costs the body its digest (and only that).
+  const std::string file = Payload(800);
+  std::string gz = Compress(file, 31);
+  auto response = [](const std::string& body) {
+    return "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+  };
+  auto honest = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response(gz)}}, Hashing(1000, false));
+  ExpectDigest(honest[0].response_digest, file);
+  gz[gz.size() - 3] = 0x7f;  // ISIZE now about 8 MB
+  auto lying = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response(gz)}}, Hashing(1000, false));
+  EXPECT_TRUE(lying[0].response_digest.empty());
+  // Kept bodies are decoded for the rules whatever the trailer says.
+  auto kept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response(gz)}}, Hashing(1000));
+  ExpectDigest(kept[0].response_digest, file);
+}
+
 TEST(HttpBodyDigest, ABodyThatFailsToDecodeHasNoDigestAndOnlyKeptBodiesReportIt) {
   // Labelled gzip but plain text: zlib fails after a few dozen bytes.
   const std::string text(400, 'x');
@@ -683,8 +703,9 @@ TEST(HttpBodyDigest, ABodyThatFailsToDecodeHasNoDigestAndOnlyKeptBodiesReportIt)
 }
 
 TEST(HttpBodyDigest, DecodedBodyIsHashedWholeWhenItFitsTheLimitExactly) {
-  // Decoded bodies are hashed at their end from the kept copy: a body whose
-  // decoded size is exactly the limit is whole, one byte more is not.
+  // Decoded bodies are hashed at their end, from the kept copy or, when no
+  // rule keeps bodies, decoded for the digest alone: a body whose decoded
+  // size is exactly the limit is whole, one byte more is not.
   const std::string file = Payload(2500);
   const std::string gz = Compress(file, 31);
   std::string chunked;
@@ -698,8 +719,11 @@ TEST(HttpBodyDigest, DecodedBodyIsHashedWholeWhenItFitsTheLimitExactly) {
   const std::string response =
       "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked;
   // Fed one byte at a time: the decoder's output comes in many pieces.
-  for (uint32_t limit : {2500u, 2499u}) {
-    HttpParser p(Hashing(limit));
+  for (int run = 0; run < 4; ++run) {
+    const uint32_t limit = run % 2 == 0 ? 2500 : 2499;
+    const bool keep = run < 2;
+    SCOPED_TRACE("limit " + std::to_string(limit) + (keep ? " kept" : " not kept"));
+    HttpParser p(Hashing(limit, keep));
     const std::string request = "POST /u HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: " +
                                 std::to_string(gz.size()) + "\r\n\r\n" + gz;
     for (char c : request) p.Feed(kReq, reinterpret_cast<const uint8_t*>(&c), 1);
