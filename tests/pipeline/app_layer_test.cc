@@ -12,12 +12,13 @@
 #include "engine/app/tls/fingerprint.h"
 #include "tests/pipeline/app_test_util.h"
 #include "tests/pipeline/traffic_test_util.h"
-#include "tests/support/gzip.h"
+#include "tests/support/http_body.h"
 
 namespace kagami::pipeline::traffic {
 namespace {
 
 using kagami::testing::Bytes;
+using kagami::testing::Chunked;
 using kagami::testing::Gzip;
 using namespace kagami::apptest;  // NOLINT: builders only
 
@@ -62,19 +63,6 @@ std::vector<Bytes> Exchange(TcpSession& s, std::string_view request, std::string
   f.push_back(s.Fin(false));
   f.push_back(s.Ack(true));
   return f;
-}
-
-// `body` as chunked transfer coding, `chunk` bytes a chunk.
-std::string Chunked(std::string_view body, size_t chunk) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t at = 0; at < body.size(); at += chunk) {
-    const size_t n = std::min(chunk, body.size() - at);
-    std::string size;
-    for (size_t v = n; v; v >>= 4) size.insert(size.begin(), kHex[v & 15]);
-    out += size + "\r\n" + std::string(body.substr(at, n)) + "\r\n";
-  }
-  return out + "0\r\n\r\n";
 }
 
 // ---------------------------------------------------------------------------

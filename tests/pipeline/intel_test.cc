@@ -17,7 +17,7 @@
 #include "tests/app/tls/tls_test_util.h"
 #include "tests/pipeline/app_test_util.h"
 #include "tests/pipeline/traffic_test_util.h"
-#include "tests/support/gzip.h"
+#include "tests/support/http_body.h"
 
 namespace kagami::pipeline::traffic {
 namespace {

@@ -1,7 +1,6 @@
 #include "engine/app/http/http_parser.h"
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <random>
 #include <string>
@@ -9,26 +8,14 @@
 
 #include "engine/app/http/uri_normalizer.h"
 #include "gtest/gtest.h"
+#include "tests/support/http_body.h"
 
 namespace kagami::app::http {
 namespace {
 
 using Progress = Transaction::Progress;
-
-// zlib-compresses `in`: window_bits 31 gzip, 15 zlib, -15 raw deflate.
-std::string Compress(std::string_view in, int window_bits) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using kagami::testing::Chunked;
+using kagami::testing::Deflate;
 
 struct Step {
   Direction dir;
@@ -347,12 +334,12 @@ TEST(HttpParser, CompressedBodies) {
   for (int bits : {31, 15, -15}) {
     auto txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
                       {kRes, "HTTP/1.1 200 OK\r\nContent-Encoding: " + std::string(bits == 31 ? "x-gzip" : "deflate") +
-                                 "\r\n\r\n" + Compress(text, bits)}});
+                                 "\r\n\r\n" + Deflate(text, bits)}});
     ASSERT_EQ(txs.size(), 1u);
     EXPECT_EQ(txs[0].response_body, text) << bits;
   }
   // Two layers: deflate applied first, then gzip.
-  const std::string two = Compress(Compress(text, -15), 31);
+  const std::string two = Deflate(Deflate(text, -15), 31);
   auto txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
                     {kRes, "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Encoding: gzip\r\nContent-Length: " +
                                std::to_string(two.size()) + "\r\n\r\n" + two}});
@@ -363,15 +350,7 @@ TEST(HttpParser, CompressedBodies) {
   EXPECT_EQ(txs[0].response_body, text);
   EXPECT_TRUE(HasAnomaly(txs[0], Anomaly::kDecompressionFailed));
   // Chunked + gzip.
-  const std::string gz = Compress(text, 31);
-  std::string chunked;
-  for (size_t i = 0; i < gz.size(); i += 10) {
-    const std::string piece = gz.substr(i, 10);
-    char hex[16];
-    std::snprintf(hex, sizeof hex, "%zx\r\n", piece.size());
-    chunked += hex + piece + "\r\n";
-  }
-  chunked += "0\r\n\r\n";
+  const std::string chunked = Chunked(Deflate(text, 31), 10);
   txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
                {kRes, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n" + chunked}});
   EXPECT_EQ(txs[0].response_body, text);
@@ -379,7 +358,7 @@ TEST(HttpParser, CompressedBodies) {
 
 TEST(HttpParser, LayerLimitAndBodyLimitAndBomb) {
   const std::string text(1 << 20, 'A');
-  const std::string gz = Compress(text, 31);
+  const std::string gz = Deflate(text, 31);
   HttpOptions opts;
   opts.response_body_limit = 1000;
   auto txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
@@ -400,10 +379,10 @@ TEST(HttpParser, LayerLimitAndBodyLimitAndBomb) {
   // More layers than allowed: the extra ones are not decoded.
   opts = {};
   opts.decompress_layer_limit = 1;
-  const std::string two = Compress(Compress("hi", 31), 31);
+  const std::string two = Deflate(Deflate("hi", 31), 31);
   txs = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"},
                {kRes, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\n\r\n" + two}}, opts);
-  EXPECT_EQ(txs[0].response_body, Compress("hi", 31));
+  EXPECT_EQ(txs[0].response_body, Deflate("hi", 31));
   EXPECT_TRUE(HasAnomaly(txs[0], Anomaly::kDecompressionLayerLimit));
   // Identity body over the limit: counted, kept up to the limit.
   opts = {};
@@ -614,14 +593,7 @@ std::string Payload(size_t n) {
 TEST(HttpBodyDigest, IdentityChunkedAndUploadBodiesWhateverTheSplit) {
   const std::string file = Payload(5000);
   const std::string upload = "field=value&file=" + Payload(300);
-  std::string chunked;
-  for (size_t at = 0; at < file.size(); at += 1700) {
-    const std::string piece = file.substr(at, 1700);
-    char size[16];
-    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
-    chunked += size + piece + "\r\n";
-  }
-  chunked += "0\r\n\r\n";
+  const std::string chunked = Chunked(file, 1700);
   auto txs = Parse({{kReq, "POST /up HTTP/1.1\r\nContent-Length: " + std::to_string(upload.size()) + "\r\n\r\n" +
                                upload + "GET /b HTTP/1.1\r\n\r\n"},
                     {kRes, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(file.size()) + "\r\n\r\n" + file +
@@ -650,7 +622,7 @@ TEST(HttpBodyDigest, IdentityBodyBeyondTheLimitAndWithoutKeptBodiesIsStillHashed
 
 TEST(HttpBodyDigest, EncodedBodiesAreHashedDecodedOnlyWhenWhollyDecoded) {
   const std::string file = Payload(3000);
-  const std::string gz = Compress(file, 31);
+  const std::string gz = Deflate(file, 31);
   const std::string response =
       "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(gz.size()) + "\r\n\r\n" + gz;
   auto decoded = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing());
@@ -673,7 +645,7 @@ TEST(HttpBodyDigest, AGzipTrailerSizingTheBodyPastTheLimitSkipsDecodingIt) {
   // size past the limit is not decoded. The trailer is trusted: one that
   // lies about the size costs the body its digest (and only that).
   const std::string file = Payload(800);
-  std::string gz = Compress(file, 31);
+  std::string gz = Deflate(file, 31);
   auto response = [](const std::string& body) {
     return "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\n\r\n" + body;
@@ -707,15 +679,8 @@ TEST(HttpBodyDigest, DecodedBodyIsHashedWholeWhenItFitsTheLimitExactly) {
   // rule keeps bodies, decoded for the digest alone: a body whose decoded
   // size is exactly the limit is whole, one byte more is not.
   const std::string file = Payload(2500);
-  const std::string gz = Compress(file, 31);
-  std::string chunked;
-  for (size_t at = 0; at < gz.size(); at += 700) {
-    const std::string piece = gz.substr(at, 700);
-    char size[16];
-    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
-    chunked += size + piece + "\r\n";
-  }
-  chunked += "0\r\n\r\n";
+  const std::string gz = Deflate(file, 31);
+  const std::string chunked = Chunked(gz, 700);
   const std::string response =
       "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked;
   // Fed one byte at a time: the decoder's output comes in many pieces.
