@@ -68,6 +68,13 @@ struct ContentDecoder::Layer {
   }
 };
 
+Framing SniffFraming(uint8_t b0, uint8_t b1) {
+  if (b0 == 0x1f && b1 == 0x8b) return Framing::kGzip;
+  // Deflate method, window of at most 32 KiB, header check bits (RFC 1950).
+  if ((b0 & 0x0f) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0) return Framing::kZlib;
+  return Framing::kRawDeflate;
+}
+
 ContentDecoder::ContentDecoder() = default;
 ContentDecoder::~ContentDecoder() = default;
 
@@ -151,13 +158,14 @@ bool ContentDecoder::Consume(size_t index, const uint8_t* data, size_t len, Cont
         const uint8_t b0 = l.head[0], b1 = l.head[1];
         uint8_t head[2] = {b0, b1};
         bool ok = true;
-        if (b0 == 0x1f && b1 == 0x8b) {
+        const Framing framing = SniffFraming(b0, b1);
+        if (framing == Framing::kGzip) {
           l.state = Layer::State::kGzipHeader;
           l.gz_fixed[0] = b0;
           l.gz_fixed[1] = b1;
           l.gz_pos = 2;
           break;
-        } else if ((b0 & 0x0f) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0) {
+        } else if (framing == Framing::kZlib) {
           ok = l.StartInflate(15);
         } else {
           ok = l.StartInflate(-15);

@@ -20,6 +20,12 @@
 
 namespace kagami::app::http {
 
+// How a layer's first two bytes say its data is framed: a gzip member
+// (magic 1f 8b), a zlib stream (a valid RFC 1950 header), else a guess of raw
+// deflate.
+enum class Framing : uint8_t { kGzip, kZlib, kRawDeflate };
+Framing SniffFraming(uint8_t b0, uint8_t b1);
+
 class ContentSink {
  public:
   virtual ~ContentSink() = default;

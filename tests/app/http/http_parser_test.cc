@@ -674,6 +674,39 @@ TEST(HttpBodyDigest, ABodyThatFailsToDecodeHasNoDigestAndOnlyKeptBodiesReportIt)
   EXPECT_FALSE(HasAnomaly(unkept[0], Anomaly::kDecompressionFailed));
 }
 
+TEST(HttpBodyDigest, DecodingForTheDigestAloneGivesTheDigestOfTheKeptBody) {
+  // Bodies no rule keeps are decoded whole in one call when they are a clean
+  // gzip member and by the streaming decoder otherwise; either way the
+  // digest is that of the body a rule would have seen.
+  const std::string file = Payload(6000);
+  const std::string gz = Deflate(file, 31);
+  std::string bad_crc = gz;
+  bad_crc[bad_crc.size() - 8] ^= 0x55;
+  std::string reserved_flag = gz;
+  reserved_flag[3] |= 0x20;
+  const std::string zlib = Deflate(file, 15), raw = Deflate(file, -15);
+  // (Gzip bodies cut short or followed by junk are left out: their last four
+  // bytes are not a size, which skips decoding them; see the test above.)
+  const std::string bodies[] = {gz, zlib, raw, zlib + "junk after the stream", raw + "junk",
+                                bad_crc, reserved_flag, zlib.substr(0, zlib.size() / 2),
+                                raw.substr(0, raw.size() / 2)};
+  for (size_t i = 0; i < std::size(bodies); ++i) {
+    SCOPED_TRACE("body " + std::to_string(i));
+    const std::string& body = bodies[i];
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+    auto kept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing());
+    auto unkept = Parse({{kReq, "GET / HTTP/1.1\r\n\r\n"}, {kRes, response}}, Hashing(100 * 1024, false));
+    ASSERT_EQ(kept.size(), 1u);
+    ASSERT_EQ(unkept.size(), 1u);
+    // A raw deflate stream cut short decodes to no digest, kept or not.
+    EXPECT_EQ(kept[0].response_digest.empty(), i == 8);
+    EXPECT_EQ(unkept[0].response_digest.sha256, kept[0].response_digest.sha256);
+    EXPECT_EQ(unkept[0].response_digest.md5, kept[0].response_digest.md5);
+    if (i < 7) ExpectDigest(unkept[0].response_digest, file);
+  }
+}
+
 TEST(HttpBodyDigest, DecodedBodyIsHashedWholeWhenItFitsTheLimitExactly) {
   // Decoded bodies are hashed at their end, from the kept copy or, when no
   // rule keeps bodies, decoded for the digest alone: a body whose decoded
