@@ -195,9 +195,8 @@ struct HttpParser::Side {
   uint64_t decoded_cap = 0;  // bytes the body may produce (bomb cap)
   BodyDigester digester;     // HttpOptions::body_digests
   // A body not kept but encoded: its encoded bytes, decoded for the digest
-  // alone once the body ends, and the decoded bytes hashed so far.
+  // alone once the body ends.
   std::string digest_held;
-  uint64_t digest_decoded = 0;
   // A response that may not have a body (HEAD, 204, 304) but declared one:
   // if non-HTTP bytes follow, they are that body after all.
   uint64_t nobody_tx = kNoTx;
@@ -268,8 +267,7 @@ uint64_t MaxEncodedSize(uint64_t decoded, size_t layers) {
 // no digest, and decoding stops).
 class DigestSink final : public ContentSink {
  public:
-  DigestSink(BodyDigester& digester, uint64_t& produced, uint64_t cap)
-      : digester_(digester), produced_(produced), cap_(cap) {}
+  DigestSink(BodyDigester& digester, uint64_t cap) : digester_(digester), cap_(cap) {}
   bool Write(const uint8_t* data, size_t len) override {
     if (len > cap_ - produced_) {
       digester_.Invalidate();
@@ -282,8 +280,8 @@ class DigestSink final : public ContentSink {
 
  private:
   BodyDigester& digester_;
-  uint64_t& produced_;
   const uint64_t cap_;
+  uint64_t produced_ = 0;
 };
 
 }  // namespace
@@ -1044,7 +1042,6 @@ void HttpParser::BodyData(Side& s, Transaction* tx, bool request, const uint8_t*
     if (!s.digester.active() || s.digester.tx_id() != tx->id) {
       s.digester.Start(tx->id, options_.body_digests);
       s.digest_held.clear();
-      s.digest_decoded = 0;
       // A 206 body is a byte range of a file, never the whole file: its
       // digest could match no file indicator, so it is not computed.
       if (!request && tx->status == 206) s.digester.Invalidate();
@@ -1107,7 +1104,7 @@ void HttpParser::DecodeHeldForDigest(Side& s) {
   // Gzip's trailer ends with the decoded size mod 2^32 (RFC 1952); with one
   // layer it is the body's size. Larger sizes than 32 bits hold are cut by
   // the sink's cap anyway.
-  if (s.decoder.layers() == 1 && held.size() >= 18 && p[0] == 0x1f && p[1] == 0x8b) {
+  if (s.decoder.layers() == 1 && held.size() >= 18 && SniffFraming(p[0], p[1]) == Framing::kGzip) {
     const size_t n = held.size();
     const uint32_t isize = p[n - 4] | (p[n - 3] << 8) | (p[n - 2] << 16) | (uint32_t{p[n - 1]} << 24);
     if (isize > s.decoded_cap) s.digester.Invalidate();
@@ -1119,7 +1116,7 @@ void HttpParser::DecodeHeldForDigest(Side& s) {
       DecodeWholeGzip({p, held.size()}, s.decoded_cap, &whole)) {
     s.digester.Update(whole.data(), whole.size());
   } else if (s.digester.wanted()) {
-    DigestSink sink(s.digester, s.digest_decoded, s.decoded_cap);
+    DigestSink sink(s.digester, s.decoded_cap);
     if (s.decoder.Decode(p, held.size(), sink)) s.decoder.Finish(sink);
     if (s.decoder.TakeFailure()) s.digester.Invalidate();
   }
