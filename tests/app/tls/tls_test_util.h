@@ -187,6 +187,18 @@ inline void SetName(X509_NAME* name, const NameParts& parts) {
   }
 }
 
+// Adds a subjectAltName extension from libcrypto's configuration syntax
+// ("DNS:a.example,IP:10.0.0.1"); nothing when `config` is empty.
+inline void AddSubjectAltName(X509* x, const std::string& config) {
+  if (config.empty()) return;
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, config.c_str());
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
 // A certificate signed by a fresh P-256 key (issuer name as given).
 inline Bytes MakeCertificate(const CertSpec& spec) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
@@ -200,16 +212,9 @@ inline Bytes MakeCertificate(const CertSpec& spec) {
   SetName(X509_get_subject_name(x), spec.subject);
   SetName(X509_get_issuer_name(x), spec.issuer.empty() ? spec.subject : spec.issuer);
   X509_set_pubkey(x, key);
-  if (!spec.dns.empty()) {
-    std::string value;
-    for (const auto& d : spec.dns) absl::StrAppend(&value, value.empty() ? "" : ",", "DNS:", d);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, value.c_str());
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
+  std::string san;
+  for (const auto& d : spec.dns) absl::StrAppend(&san, san.empty() ? "" : ",", "DNS:", d);
+  AddSubjectAltName(x, san);
   X509_sign(x, key, EVP_sha256());
   int len = i2d_X509(x, nullptr);
   Bytes der(static_cast<size_t>(len));

@@ -201,14 +201,7 @@ Bytes MakeCertificate(const std::vector<std::tuple<std::string, int, std::string
   }
   X509_set_issuer_name(x, name);
   X509_set_pubkey(x, key);
-  if (!san.empty()) {
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
+  testing::AddSubjectAltName(x, san);
   X509_sign(x, key, EVP_sha256());
   Bytes der(static_cast<size_t>(i2d_X509(x, nullptr)));
   unsigned char* p = der.data();
