@@ -231,11 +231,13 @@ bool ParseIpValue(std::string_view text, bool allow_prefix, rules::IpRange* out,
   const int bits = v6_spelling ? 128 : 32;
   int prefix = bits;
   if (slash != std::string_view::npos) {
+    // Digits are read only while the text can still be valid: at most
+    // three, so no prefix text, however long, can overflow `value`.
     bool ok = !len.empty() && len.size() <= 3;
     int value = 0;
-    for (char c : len) {
-      ok = ok && IsDigit(c);
-      value = value * 10 + (c - '0');
+    for (size_t i = 0; ok && i < len.size(); ++i) {
+      ok = IsDigit(len[i]);
+      value = value * 10 + (len[i] - '0');
     }
     if (!ok || value > bits) {
       *error =

@@ -44,6 +44,75 @@
 
 namespace kagami::feeds {
 namespace {
+// Selects the stack below for the RapidJSON reader of this file.
+struct EagerJsonStack {};
+}  // namespace
+}  // namespace kagami::feeds
+
+// RapidJSON 1.1.0 (Debian's) allocates a Reader's stack on its first push,
+// and the test that decides to allocate adds the pushed size to the still
+// null top pointer: undefined behaviour, which clang's UBSan reports on the
+// first string of a document (fixed upstream after 1.1.0). The Reader's
+// stack type follows its allocator argument, so the reader here gets this
+// stack, which allocates when it is made and so never does arithmetic on a
+// null pointer. It has only what the Reader calls; a RapidJSON that calls
+// more fails to compile here rather than misbehave.
+namespace rapidjson::internal {
+template <>
+class Stack<kagami::feeds::EagerJsonStack> {
+ public:
+  Stack(kagami::feeds::EagerJsonStack*, size_t capacity) {
+    capacity = std::max<size_t>(capacity, 64);
+    bytes_.reset(new char[capacity]);
+    top_ = bytes_.get();
+    end_ = top_ + capacity;
+  }
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  void Clear() { top_ = bytes_.get(); }
+
+  template <typename T>
+  RAPIDJSON_FORCEINLINE T* Push(size_t count = 1) {
+    const size_t n = sizeof(T) * count;
+    if (RAPIDJSON_UNLIKELY(static_cast<size_t>(end_ - top_) < n)) Grow(n);
+    T* at = reinterpret_cast<T*>(top_);
+    top_ += n;
+    return at;
+  }
+
+  // The popped bytes stay readable until the next push: the Reader hands a
+  // popped string to the handler from there.
+  template <typename T>
+  T* Pop(size_t count) {
+    top_ -= sizeof(T) * count;
+    return reinterpret_cast<T*>(top_);
+  }
+
+  template <typename T>
+  T* Top() {
+    return reinterpret_cast<T*>(top_ - sizeof(T));
+  }
+
+ private:
+  void Grow(size_t n) {
+    const size_t used = static_cast<size_t>(top_ - bytes_.get());
+    const size_t capacity = std::max(used + n, 2 * static_cast<size_t>(end_ - bytes_.get()));
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    std::memcpy(bigger.get(), bytes_.get(), used);
+    bytes_ = std::move(bigger);
+    top_ = bytes_.get() + used;
+    end_ = bytes_.get() + capacity;
+  }
+
+  std::unique_ptr<char[]> bytes_;
+  char* top_;
+  char* end_;
+};
+}  // namespace rapidjson::internal
+
+namespace kagami::feeds {
+namespace {
 
 // `text` for a message: at most 60 bytes, control bytes shown as '?'.
 std::string Shown(std::string_view text) {
@@ -1623,7 +1692,8 @@ class JsonDriver {
   Source* source_;
   Handler* handler_;
   FastParser fast_;
-  rapidjson::Reader reader_;  // reused: its stack keeps its size
+  // Reused: its stack keeps its size. EagerJsonStack: see above.
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, EagerJsonStack> reader_;
   rapidjson::ParseErrorCode code_ = rapidjson::kParseErrorNone;
   size_t error_offset_ = 0;
 };

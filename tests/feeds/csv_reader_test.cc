@@ -393,6 +393,39 @@ TEST(CsvReader, QuotingErrorsRecover) {
                 "feed.csv:4:8: warning: unterminated quoted field; row skipped"}));
 }
 
+// Fuzzer findings (issue 29): a prefix length longer than three characters
+// was still multiplied out digit by digit after it was known to be invalid,
+// overflowing int (undefined behaviour, fatal under the asan and fuzz
+// presets). The first input is the csv_feed target's minimised one; the
+// second row carries the zeek_intel target's prefix bytes.
+TEST(CsvReader, LongInvalidPrefixLengthSkipsTheRow) {
+  static constexpr char kFinding[] = "type,value,\nip,1.0.0.0/\0\0\0\0\xff\xff\xff\xff\xff,";
+  Loaded l = Csv(std::string_view(kFinding, sizeof(kFinding) - 1));
+  ASSERT_TRUE(l.ok);
+  EXPECT_TRUE(l.indicators().empty());
+  EXPECT_EQ(l.report.skipped, 1u);
+  EXPECT_EQ(Messages(l.report),
+            (std::vector<std::string>{
+                "feed.csv:1:12: note: column '' is not used",
+                "feed.csv:2:4: warning: invalid ip value: invalid prefix length in "
+                "'1.0.0.0/????\xff\xff\xff\xff\xff' (0-32); row skipped"}));
+
+  l = Csv("type,value\n"
+          "ip,98.1.10.0/\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\n"
+          "ip,10.0.0.0/275555472\n"
+          "ip,192.0.2.0/24\n");
+  ASSERT_TRUE(l.ok);
+  ASSERT_EQ(l.indicators().size(), 1u);
+  EXPECT_EQ(l.term(0).range, Range("192.0.2.0", "192.0.2.255"));
+  EXPECT_EQ(l.report.skipped, 2u);
+  EXPECT_EQ(Messages(l.report),
+            (std::vector<std::string>{
+                "feed.csv:2:4: warning: invalid ip value: invalid prefix length in "
+                "'98.1.10.0/\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0' (0-32); row skipped",
+                "feed.csv:3:4: warning: invalid ip value: invalid prefix length in "
+                "'10.0.0.0/275555472' (0-32); row skipped"}));
+}
+
 TEST(CsvReader, BadConfidenceKeepsTheIndicator) {
   Loaded l = Csv("type,value,confidence\ndomain,a.example,very\ndomain,b.example,101\n");
   ASSERT_EQ(l.indicators().size(), 2u);

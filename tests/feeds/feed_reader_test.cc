@@ -267,6 +267,34 @@ TEST(ParseIpValue, AddressesAndNetworks) {
   EXPECT_FALSE(ParseIpValue("fe80::1%eth0", false, &r, &error));
 }
 
+// Prefix lengths too long or not all digits: an error, read no further than
+// needed (issue 29: these overflowed int while being multiplied out).
+TEST(ParseIpValue, MalformedPrefixLengths) {
+  rules::IpRange r;
+  std::string error;
+  const struct {
+    std::string text;
+    const char* error;
+  } kCases[] = {
+      {"10.0.0.0/275555472", "invalid prefix length in '10.0.0.0/275555472' (0-32)"},
+      {"1.2.3.4/99999999999", "invalid prefix length in '1.2.3.4/99999999999' (0-32)"},
+      {"1.2.3.4/3x", "invalid prefix length in '1.2.3.4/3x' (0-32)"},
+      {"1.2.3.4/", "invalid prefix length in '1.2.3.4/' (0-32)"},
+      {"1.2.3.4/-1", "invalid prefix length in '1.2.3.4/-1' (0-32)"},
+      {"1.2.3.4/ 8", "invalid prefix length in '1.2.3.4/ 8' (0-32)"},
+      {"1.2.3.4/\xff\xff\xff", "invalid prefix length in '1.2.3.4/\xff\xff\xff' (0-32)"},
+      {std::string("1.2.3.4/\0\0\0\0\xff\xff\xff\xff\xff", 17),
+       "invalid prefix length in '1.2.3.4/????\xff\xff\xff\xff\xff' (0-32)"},
+      {"2001:db8::/99999999999999999999",
+       "invalid prefix length in '2001:db8::/99999999999999999999' (0-128)"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_FALSE(ParseIpValue(c.text, true, &r, &error));
+    EXPECT_EQ(error, c.error);
+  }
+}
+
 TEST(ParseConfidence, NumbersAndWords) {
   int c = -1;
   EXPECT_TRUE(ParseConfidence("0", &c));

@@ -246,6 +246,49 @@ TEST(ZeekIntelReader, BadLinesAreSkippedWithPositions) {
             }));
 }
 
+// Fuzzer findings (issue 29): a prefix length longer than three characters
+// was still multiplied out digit by digit after it was known to be invalid,
+// overflowing int (undefined behaviour, fatal under the asan and fuzz
+// presets). The zeek_intel target's minimised input is read as it is, then
+// as the target also reads it: after the header its first byte ('9')
+// selects. The last lines carry the csv_feed target's prefix bytes.
+TEST(ZeekIntelReader, LongInvalidPrefixLengthSkipsTheLine) {
+  Loaded l = Zeek("98.1.10.0/\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\tIntel::SUBNET\t\t-\t");
+  EXPECT_FALSE(l.ok);
+  EXPECT_TRUE(l.indicators().empty());
+  EXPECT_EQ(Messages(l.report),
+            (std::vector<std::string>{
+                "intel.dat:1:1: error: data before the #fields header line (Zeek Intel files start "
+                "with '#fields<TAB>indicator<TAB>indicator_type...')"}));
+
+  l = Zeek(
+      "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n"
+      "8.1.10.0/\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\tIntel::SUBNET\t\t-\t");
+  ASSERT_TRUE(l.ok);
+  EXPECT_TRUE(l.indicators().empty());
+  EXPECT_EQ(l.report.skipped, 1u);
+  EXPECT_EQ(Messages(l.report),
+            (std::vector<std::string>{
+                "intel.dat:2:1: warning: invalid Intel::SUBNET value: invalid prefix length in "
+                "'8.1.10.0/\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0' (0-32); line skipped"}));
+
+  static constexpr char kLines[] =
+      "1.0.0.0/\0\0\0\0\xff\xff\xff\xff\xff\tIntel::SUBNET\tx\n"
+      "10.0.0.0/275555472\tIntel::SUBNET\tx\n"
+      "192.0.2.0/24\tIntel::SUBNET\tx\n";
+  l = Zeek(std::string(kHeader) + std::string(kLines, sizeof(kLines) - 1));
+  ASSERT_TRUE(l.ok);
+  ASSERT_EQ(l.indicators().size(), 1u);
+  EXPECT_EQ(l.term(0).range, Range("192.0.2.0", "192.0.2.255"));
+  EXPECT_EQ(l.report.skipped, 2u);
+  EXPECT_EQ(Messages(l.report),
+            (std::vector<std::string>{
+                "intel.dat:2:1: warning: invalid Intel::SUBNET value: invalid prefix length in "
+                "'1.0.0.0/????\xff\xff\xff\xff\xff' (0-32); line skipped",
+                "intel.dat:3:1: warning: invalid Intel::SUBNET value: invalid prefix length in "
+                "'10.0.0.0/275555472' (0-32); line skipped"}));
+}
+
 TEST(ZeekIntelReader, HeadersThatCannotBeUsed) {
   struct Case {
     std::string text;
