@@ -5,7 +5,7 @@ SHARED ?= $(abspath ../shared)
 KAGAMI := build/release/cli/kagami
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
+.PHONY: all deps build build-asan build-tsan test-tsan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
 
 all: build
 
@@ -49,7 +49,7 @@ demo: build
 	@echo "== kagami scan demo/tick-demo.pcap (shipped packs) =="
 	@$(KAGAMI) scan --eve - demo/tick-demo.pcap | /usr/bin/python3 scripts/show-alerts
 
-test: build build-asan test-release test-asan conformance fuzz-smoke
+test: build build-asan build-tsan test-release test-asan test-tsan conformance fuzz-smoke
 
 test-release:
 	@cd build/release && ctest --output-on-failure -j$(JOBS)
@@ -61,6 +61,18 @@ test-release:
 test-asan:
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=86 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 ctest --output-on-failure -j$(JOBS)
+
+# ThreadSanitizer over what runs on several threads: the rings, the workers
+# and the writer (unit tests), and kagami scan/live --workers (end to end).
+# The preset builds only those targets, to keep CI within its time.
+build-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j$(JOBS)
+
+TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|WorkersE2eTest|LiveE2eTest)\.
+test-tsan:
+	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=86:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' --no-tests=error
 
 # The Suricata-derived conformance corpus; fails when the pass count drops
 # below the floor recorded in conformance/floor.

@@ -1,6 +1,6 @@
 // throughput: end-to-end scan speed over real captures.
 //
-//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] [--intel FEED]... [--no-file-digests] [--intel-ab] PCAP_OR_DIR...
+//   throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] [--intel FEED]... [--no-file-digests] [--intel-ab] [--workers N[,N...]] PCAP_OR_DIR...
 //
 // Loads the rules (none: an empty engine), reads every capture into the page
 // cache once, then times N passes of decode + detect (+ EVE to PATH, default
@@ -11,7 +11,10 @@
 // passes without and with the feeds and prints the slowdown the feeds cause;
 // when they hold file hashes, a third pass in each round runs the feeds
 // without HTTP body digests, splitting the slowdown into matching and
-// hashing.
+// hashing. --workers 1,2,4 times the same passes through ParallelScan for
+// each count (1: the Scanner alone) and prints the scaling table: wall time
+// of the best pass, packets/s, speed-up over one worker, and how often the
+// reader had to wait for a worker.
 #include <time.h>
 
 #include <algorithm>
@@ -26,6 +29,7 @@
 #include "engine/detect/detect_engine.h"
 #include "engine/output/eve_writer.h"
 #include "engine/intel/intel_builder.h"
+#include "engine/pipeline/parallel_scan.h"
 #include "engine/pipeline/scanner.h"
 #include "rules/feeds/feed_reader.h"
 #include "rules/rule_loader.h"
@@ -45,7 +49,7 @@ double ThreadCpuSeconds() {
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] [--intel FEED]... [--no-file-digests] [--intel-ab] PCAP_OR_DIR...\n");
+  std::fprintf(stderr, "usage: throughput [--rules FILE]... [--repeat N] [--eve PATH] [--no-reassembly] [--lookback N] [--stream-scan streaming|block] [--midstream] [--no-app-layer] [--intel FEED]... [--no-file-digests] [--intel-ab] [--workers N[,N...]] PCAP_OR_DIR...\n");
   return 2;
 }
 
@@ -53,6 +57,7 @@ int Usage() {
 
 int main(int argc, char** argv) {
   std::vector<std::string> rule_paths, inputs, intel_paths;
+  std::vector<uint32_t> worker_counts;
   int repeat = 3;
   uint8_t digest_kinds = 0xff;  // HTTP body digests the feeds' file hashes need
   bool intel_ab = false;
@@ -82,6 +87,14 @@ int main(int argc, char** argv) {
       digest_kinds = 0;
     } else if (a == "--intel" && i + 1 < argc) {
       intel_paths.push_back(argv[++i]);
+    } else if (a == "--workers" && i + 1 < argc) {
+      for (const char* p = argv[++i]; *p;) {
+        char* end = nullptr;
+        const unsigned long n = std::strtoul(p, &end, 10);
+        if (end == p || n == 0 || n > 256) return Usage();
+        worker_counts.push_back(static_cast<uint32_t>(n));
+        p = *end == ',' ? end + 1 : end;
+      }
     } else if (a == "--eve" && i + 1 < argc) {
       eve_path = argv[++i];
     } else if (a.rfind("--", 0) == 0) {
@@ -213,6 +226,49 @@ int main(int argc, char** argv) {
       std::printf("  of which matching (the feeds without body digests: best %.4f s): %+.1f%%; "
                   "hashing HTTP bodies for the file hashes: the rest\n",
                   best_of(side_cpu[1]), slowdown(1));
+    }
+  }
+  if (!worker_counts.empty()) {
+    std::printf("\nworkers  best wall s  packets/s   Gbit/s  speed-up  alerts  reader waits\n");
+    double one = 0;
+    for (uint32_t n : worker_counts) {
+      double best_wall = 1e300;
+      uint64_t n_alerts = 0, waits = 0;
+      for (int pass = 0; pass < repeat + 1; ++pass) {  // pass 0 warms up
+        output::EveWriter eve;
+        if (!eve.Open(eve_path).ok()) return 1;
+        output::ScanSummary summary;
+        const auto start = std::chrono::steady_clock::now();
+        if (n == 1) {
+          pipeline::Scanner scanner(*engine, options, &eve, &summary);
+          scanner.set_intel(intel_store, digest_kinds);
+          for (const std::string& path : *files) {
+            auto source = capture::OpenCaptureFile(path);
+            if (source.ok()) (void)scanner.Run(**source, nullptr);
+          }
+          scanner.Finish();
+          n_alerts = scanner.alerts();
+        } else {
+          pipeline::ParallelOptions p;
+          p.workers = n;
+          pipeline::ParallelScan scan(*engine, options, p, &eve, &summary);
+          scan.set_intel(intel_store, digest_kinds);
+          for (const std::string& path : *files) {
+            auto source = capture::OpenCaptureFile(path);
+            if (source.ok()) (void)scan.Run(**source, nullptr);
+          }
+          scan.Finish();
+          n_alerts = scan.alerts();
+          waits = scan.reader_waits();
+        }
+        eve.Flush();
+        const double secs = Seconds(start, std::chrono::steady_clock::now());
+        if (pass > 0) best_wall = std::min(best_wall, secs);
+      }
+      if (n == worker_counts.front()) one = best_wall;  // speed-up against the first count listed
+      std::printf("%7u  %11.3f  %9.0f  %7.3f  %7.2fx  %6llu  %12llu\n", n, best_wall, packets / best_wall,
+                  bytes * 8 / best_wall / 1e9, one / best_wall, static_cast<unsigned long long>(n_alerts),
+                  static_cast<unsigned long long>(waits));
     }
   }
   return 0;

@@ -1,7 +1,11 @@
 #include "capture/live_source.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
+#include <time.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,8 +27,9 @@ uint32_t DltToLinkType(int dlt) {
   }
 }
 
-// How long a blocked read waits before returning to check the stop flag, and
-// how long the kernel may hold a partly filled ring block.
+// How long a wait for packets lasts before the source looks at the stop flag
+// and runs its idle handler, and how long the kernel may hold a partly
+// filled ring block.
 constexpr int kReadTimeoutMs = 100;
 
 }  // namespace
@@ -65,6 +70,14 @@ absl::StatusOr<std::unique_ptr<LiveSource>> LiveSource::Open(const std::string& 
            : rc == PCAP_ERROR_PERM_DENIED  ? absl::PermissionDeniedError(msg)
                                            : absl::UnavailableError(msg);
   }
+  // Reads never block inside libpcap: with TPACKET_V3 a blocking read waits
+  // for the next ring block however long that takes, so an idle interface
+  // would never come back to flush output or write stats. Next() waits in
+  // poll() with a timeout of its own instead.
+  if (pcap_setnonblock(p, 1, errbuf) != 0) {
+    return absl::UnavailableError(absl::StrCat(iface, ": cannot set non-blocking mode: ", errbuf));
+  }
+  src->fd_ = pcap_get_selectable_fd(p);
   src->nanoseconds_ = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
   src->linktype_ = DltToLinkType(pcap_datalink(p));
   if (!bpf.empty()) {
@@ -99,13 +112,33 @@ absl::StatusOr<bool> LiveSource::Next(PacketView& out) {
       out.offset = 0;
       return true;
     }
-    if (rc == 0) continue;                  // read timeout: look at the flag again
+    if (rc == 0) {  // nothing ready: wait a while, then look at the flag again
+      if (!WaitForPackets()) {
+        failed_ = true;
+        return absl::UnavailableError(absl::StrCat(iface_, ": capture failed: poll: ", std::strerror(errno)));
+      }
+      continue;
+    }
     if (rc == PCAP_ERROR_BREAK) break;      // Stop() interrupted the read
     failed_ = true;
     return absl::UnavailableError(
         absl::StrCat(iface_, ": capture failed: ", pcap_geterr(handle_)));
   }
   return false;
+}
+
+bool LiveSource::WaitForPackets() {
+  if (fd_ < 0) {  // no descriptor to wait on (not on Linux): pace the retries
+    struct timespec pause = {0, 10'000'000};
+    nanosleep(&pause, nullptr);
+    Idle();
+    return true;
+  }
+  struct pollfd pfd = {fd_, POLLIN, 0};
+  const int n = poll(&pfd, 1, kReadTimeoutMs);
+  if (n < 0 && errno != EINTR) return false;
+  if (n == 0) Idle();
+  return true;
 }
 
 void LiveSource::Stop() {

@@ -51,6 +51,10 @@ class LiveSource final : public PacketSource {
   // values it did report are returned. Call it from the thread that calls
   // Next, or after capture has ended: libpcap handles are not thread-safe.
   LiveStats stats() const;
+  std::optional<KernelCounts> kernel_counts() const override {
+    const LiveStats s = stats();
+    return KernelCounts{s.received, s.dropped + s.if_dropped};
+  }
 
   // The capture's link type (pcap LINKTYPE_ numbering, as in PacketView).
   uint32_t linktype() const { return linktype_; }
@@ -61,6 +65,11 @@ class LiveSource final : public PacketSource {
   std::string iface_;
   struct pcap* handle_;
   uint32_t linktype_ = 0;
+  // Waits up to the read timeout for the descriptor to be readable, running
+  // the idle handler when nothing came; false on a poll error.
+  bool WaitForPackets();
+
+  int fd_ = -1;  // pcap's selectable descriptor
   bool nanoseconds_ = false;
   uint64_t count_ = 0;
   std::atomic<bool> stopped_{false};

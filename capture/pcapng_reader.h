@@ -29,6 +29,7 @@ class PcapngReader final : public PacketSource {
 
   // After an error every further call returns the same error.
   absl::StatusOr<bool> Next(PacketView& out) override;
+  bool stable_views() const override { return true; }  // the mmap lives as long as the reader
   const std::string& name() const override { return path_; }
 
  private:

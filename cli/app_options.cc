@@ -9,7 +9,8 @@ namespace kagami::cli {
 void AddAppOptions(CLI::App& app, AppArgs& a) {
   app.add_option("--eve-types", a.eve_types,
                  "EVE event types to write, comma separated: alert, http, dns, tls (transaction "
-                 "events with Suricata's field names)")
+                 "events with Suricata's field names), stats (counters with Suricata's names: one "
+                 "record at the end, and every --stats-interval)")
       ->capture_default_str();
   app.add_option("--http-request-body-limit", a.http_request_body_limit,
                  "Decoded request body bytes inspected per HTTP transaction; 0 = unlimited")
@@ -39,23 +40,24 @@ bool ApplyAppArgs(const AppArgs& a, pipeline::ScannerOptions& o, std::string* er
   }
   o.app.http.response_body_limit = static_cast<uint32_t>(n);
   o.app.http.decompress_layer_limit = a.http_decompress_layers;
-  o.log_http = o.log_dns = o.log_tls = false;
+  o.log_http = o.log_dns = o.log_tls = o.log_stats = false;
   for (absl::string_view part : absl::StrSplit(a.eve_types, ',')) {
     part = absl::StripAsciiWhitespace(part);
     if (part == "alert") continue;
     if (part == "http") o.log_http = true;
     else if (part == "dns") o.log_dns = true;
     else if (part == "tls") o.log_tls = true;
+    else if (part == "stats") o.log_stats = true;
     else {
-      *error = "--eve-types: unknown event type '" + std::string(part) + "' (expected alert, http, dns, tls)";
+      *error = "--eve-types: unknown event type '" + std::string(part) + "' (expected alert, http, dns, tls, stats)";
       return false;
     }
   }
   return true;
 }
 
-void AddAppCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary) {
-  const app::AppCounters& c = scanner.app_counters();
+void AddAppCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary) {
+  const app::AppCounters& c = counters.app;
   summary.AddCounters("app layer", {{"http flows", c.flows_http},
                                     {"http transactions", c.http_transactions},
                                     {"dns flows", c.flows_dns},

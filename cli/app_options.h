@@ -24,6 +24,6 @@ void AddAppOptions(CLI::App& app, AppArgs& args);
 bool ApplyAppArgs(const AppArgs& args, pipeline::ScannerOptions& options, std::string* error);
 
 // Adds the app-layer counter line to a summary.
-void AddAppCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary);
+void AddAppCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary);
 
 }  // namespace kagami::cli

@@ -1,5 +1,7 @@
-// kagami live: capture from an interface through libpcap (one thread for now).
+// kagami live: capture from an interface through libpcap, inspecting on
+// flow-hashed worker threads (engine/pipeline/parallel_scan.h).
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "capture/live_source.h"
@@ -11,7 +13,9 @@
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
+#include "engine/pipeline/inspection.h"
 #include "engine/pipeline/scanner.h"
+#include "engine/pipeline/stats_record.h"
 
 namespace kagami::cli {
 namespace {
@@ -26,6 +30,8 @@ struct LiveArgs {
   AppArgs app;
   IntelArgs intel;
   bool quiet = false;
+  uint32_t workers = 0;  // 0: one per online CPU
+  uint32_t stats_interval = 8;  // Suricata's default
 };
 
 capture::LiveSource* g_live = nullptr;
@@ -63,20 +69,31 @@ int RunLive(const LiveArgs& args) {
     return 2;
   }
   output::ScanSummary summary;
-  pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
-  scanner.set_intel(intel.store, DigestKinds(intel_args));
+  const uint32_t workers = WorkerCount(args.workers);
+  pipeline::ParallelOptions parallel;
+  parallel.workers = workers;
+  // Alerts reach the EVE file within this long even at a trickle of packets.
+  parallel.flush_interval_ms = 10;
+  pipeline::Inspection inspection(loaded.engine, options, parallel, &eve, &summary);
+  inspection.set_intel(intel.store, DigestKinds(intel_args));
+  pipeline::StatsWriter stats(&eve);
+  if (args.stats_interval > 0) inspection.set_periodic_stats(stats.Every(std::chrono::seconds(args.stats_interval)));
   pipeline::RunControl control;
   g_live = live->get();
   InstallSignalHandlers(&control, &StopLive);
   if (!args.quiet) {
-    std::fprintf(stderr, "kagami: listening on %s%s%s with %zu rules and %zu indicators; Ctrl-C to stop\n",
+    std::fprintf(stderr, "kagami: listening on %s%s%s with %zu rules and %zu indicators, %u %s; Ctrl-C to stop\n",
                  args.interface.c_str(), args.bpf.empty() ? "" : " filter ",
-                 args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0});
+                 args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0}, workers,
+                 workers == 1 ? "worker" : "workers");
   }
   summary.AddFile();
-  absl::Status status = scanner.Run(**live, &control);
+  absl::Status status = inspection.Run(**live, &control);
   g_live = nullptr;
-  scanner.Finish();
+  inspection.Finish();
+  pipeline::ScanCounters counters = inspection.counters();
+  counters.kernel = (*live)->kernel_counts();
+  if (options.log_stats || args.stats_interval > 0) stats.Write(counters);
   eve.Flush();
   if (!status.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(status.message()).c_str());
@@ -87,12 +104,13 @@ int RunLive(const LiveArgs& args) {
                  args.interface.c_str(), static_cast<unsigned long long>(stats.received),
                  static_cast<unsigned long long>(stats.dropped),
                  static_cast<unsigned long long>(stats.if_dropped));
-    AddTrafficCounters(scanner, summary);
-    AddAppCounters(scanner, summary);
+    AddTrafficCounters(counters, summary);
+    AddAppCounters(counters, summary);
+    if (inspection.threaded()) AddWorkerCounters(inspection.packets_per_worker(), options, summary);
   if (intel.store) {
     summary.AddCounters("intel", {{"indicators", intel.store->size()},
                                   {"feeds", intel.reports.size()},
-                                  {"lookups", scanner.intel_lookups()}});
+                                  {"lookups", counters.intel_lookups}});
   }
     summary.Print(stderr);
   }
@@ -117,6 +135,8 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
       ->check(CLI::IsMember({"verify", "ignore"}))
       ->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "No banner or summary on stderr");
+  AddWorkersOption(*cmd, args->workers);
+  AddStatsIntervalOption(*cmd, args->stats_interval);
   cmd->callback([args, set_exit] { set_exit(RunLive(*args)); });
 }
 

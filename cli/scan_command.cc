@@ -1,5 +1,6 @@
 // kagami scan: offline analysis of capture files.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,9 @@
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
+#include "engine/pipeline/inspection.h"
 #include "engine/pipeline/scanner.h"
+#include "engine/pipeline/stats_record.h"
 
 namespace kagami::cli {
 namespace {
@@ -25,6 +28,8 @@ struct ScanArgs {
   AppArgs app;
   IntelArgs intel;
   bool quiet = false;
+  uint32_t workers = 0;  // 0: one per online CPU
+  uint32_t stats_interval = 0;
   std::vector<std::string> inputs;
 };
 
@@ -70,12 +75,18 @@ int RunScan(const ScanArgs& args) {
     return 2;
   }
   output::ScanSummary summary;
-  pipeline::Scanner scanner(loaded.engine, options, &eve, &summary);
-  scanner.set_intel(intel.store, DigestKinds(intel_args));
+  // One worker runs in this thread with no queues; more get a reader, the
+  // workers and a writer (engine/pipeline/parallel_scan.h). Same results.
+  pipeline::ParallelOptions parallel;
+  parallel.workers = WorkerCount(args.workers);
+  pipeline::Inspection inspection(loaded.engine, options, parallel, &eve, &summary);
+  inspection.set_intel(intel.store, DigestKinds(intel_args));
+  pipeline::StatsWriter stats(&eve);
+  if (args.stats_interval > 0) inspection.set_periodic_stats(stats.Every(std::chrono::seconds(args.stats_interval)));
   pipeline::RunControl control;
   InstallSignalHandlers(&control);
   output::ProgressLine progress(stderr, inputs->size(), false);
-  if (!args.quiet) scanner.set_progress(&progress);
+  if (!args.quiet) inspection.set_progress(&progress);
 
   bool input_errors = false;
   for (const std::string& path : *inputs) {
@@ -90,26 +101,30 @@ int RunScan(const ScanArgs& args) {
       input_errors = true;
       continue;
     }
-    if (absl::Status s = scanner.Run(**source, &control); !s.ok()) {
+    absl::Status s = inspection.Run(**source, &control);
+    if (!s.ok()) {
       progress.Clear();
       std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
       summary.AddError(std::string(s.message()));
       input_errors = true;
     }
-    eve.Flush();
+    if (!inspection.threaded()) eve.Flush();  // with workers, the writer thread owns it
   }
   // Flows end with the last capture: data still held back is inspected.
-  scanner.Finish();
+  inspection.Finish();
+  const pipeline::ScanCounters counters = inspection.counters();
+  if (options.log_stats || args.stats_interval > 0) stats.Write(counters);
   eve.Flush();
   summary.Finish();
   progress.Clear();
-  summary.SetAnomalies(AnomalyCounts(scanner.decoder_counters()));
-  AddTrafficCounters(scanner, summary);
-  AddAppCounters(scanner, summary);
+  summary.SetAnomalies(AnomalyCounts(counters.decoder));
+  AddTrafficCounters(counters, summary);
+  AddAppCounters(counters, summary);
+  if (inspection.threaded()) AddWorkerCounters(inspection.packets_per_worker(), options, summary);
   if (intel.store) {
     summary.AddCounters("intel", {{"indicators", intel.store->size()},
                                   {"feeds", intel.reports.size()},
-                                  {"lookups", scanner.intel_lookups()}});
+                                  {"lookups", counters.intel_lookups}});
   }
   if (!args.quiet) summary.Print(stderr);
   return input_errors ? 1 : 0;
@@ -131,6 +146,8 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
   AddAppOptions(*cmd, args->app);
   AddIntelOptions(*cmd, args->intel);
   cmd->add_flag("--quiet,-q", args->quiet, "No summary on stderr");
+  AddWorkersOption(*cmd, args->workers);
+  AddStatsIntervalOption(*cmd, args->stats_interval);
   cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order")
       ->required();
   cmd->callback([args, set_exit] { set_exit(RunScan(*args)); });

@@ -1,5 +1,7 @@
 #include "cli/traffic_options.h"
 
+#include <unistd.h>
+
 #include <cctype>
 
 #include "absl/strings/ascii.h"
@@ -112,14 +114,14 @@ bool ApplyTrafficArgs(const TrafficArgs& a, pipeline::ScannerOptions& o, std::st
   return true;
 }
 
-void AddTrafficCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary) {
-  const flow::FlowCounters& f = scanner.flow_counters();
+void AddTrafficCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary) {
+  const flow::FlowCounters& f = counters.flow;
   summary.AddCounters("flows", {{"created", f.created},
                                 {"timed out", f.timed_out},
                                 {"evicted at the memory cap", f.evicted},
                                 {"ended by port reuse", f.reused},
                                 {"at most at once", f.max_active}});
-  const stream::StreamCounters& t = scanner.stream_counters();
+  const stream::StreamCounters& t = counters.stream;
   summary.AddCounters("tcp", {{"sessions", t.sessions},
                               {"picked up midstream", t.midstream_pickups},
                               {"bytes reassembled", t.bytes},
@@ -130,7 +132,7 @@ void AddTrafficCounters(const pipeline::Scanner& scanner, output::ScanSummary& s
                               {"RSTs outside the window", t.rst_out_of_window},
                               {"directions at stream depth", t.depth_reached},
                               {"memcap drops", t.memcap_drops}});
-  const defrag::DefragCounters& d = scanner.defrag_counters();
+  const defrag::DefragCounters& d = counters.defrag;
   summary.AddCounters("ip fragments", {{"fragments", d.fragments},
                                        {"datagrams reassembled", d.reassembled},
                                        {"timed out", d.timeouts},
@@ -138,6 +140,39 @@ void AddTrafficCounters(const pipeline::Scanner& scanner, output::ScanSummary& s
                                        {"too large", d.too_large},
                                        {"memcap drops", d.memcap_drops},
                                        {"malformed", d.bad_fragments}});
+}
+
+void AddWorkersOption(CLI::App& app, uint32_t& workers) {
+  app.add_option("--workers", workers,
+                 "Worker threads, each inspecting whole flows (default: one per online CPU; 1: inspect in the "
+                 "reading thread). Memory caps are split between workers; results are the same for any number")
+      ->check(CLI::Range(0, 1024));
+}
+
+void AddStatsIntervalOption(CLI::App& app, uint32_t& seconds) {
+  app.add_option("--stats-interval", seconds,
+                 "Seconds between EVE stats records (counters with Suricata's names); 0: only the one at "
+                 "the end, when --eve-types has stats")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
+}
+
+uint32_t WorkerCount(uint32_t requested) {
+  if (requested > 0) return requested;
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? static_cast<uint32_t>(online) : 1;
+}
+
+void AddWorkerCounters(const std::vector<uint64_t>& packets, const pipeline::ScannerOptions& options,
+                       output::ScanSummary& summary) {
+  std::vector<std::pair<std::string, uint64_t>> counts;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    counts.emplace_back("packets on worker " + std::to_string(i + 1), packets[i]);
+  }
+  const uint64_t n = packets.empty() ? 1 : packets.size();
+  counts.emplace_back("MiB flow memcap each", options.flow.memcap / n >> 20);
+  counts.emplace_back("MiB stream memcap each", options.stream.memcap / n >> 20);
+  summary.AddCounters("workers", std::move(counts));
 }
 
 }  // namespace kagami::cli

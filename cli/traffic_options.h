@@ -31,7 +31,18 @@ void AddTrafficOptions(CLI::App& app, TrafficArgs& args);
 bool ApplyTrafficArgs(const TrafficArgs& args, pipeline::ScannerOptions& options, std::string* error);
 
 // Adds the flow, TCP and defrag counter lines to a summary.
-void AddTrafficCounters(const pipeline::Scanner& scanner, output::ScanSummary& summary);
+void AddTrafficCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary);
+
+// --workers N for scan and live (0: one per online CPU), and the count it
+// resolves to.
+void AddWorkersOption(CLI::App& app, uint32_t& workers);
+uint32_t WorkerCount(uint32_t requested);
+// --stats-interval SECONDS (scan, live): an EVE stats record that often.
+void AddStatsIntervalOption(CLI::App& app, uint32_t& seconds);
+// The summary's workers line: packets each worker took, and each one's share
+// of the memory caps (which are split between them).
+void AddWorkerCounters(const std::vector<uint64_t>& packets, const pipeline::ScannerOptions& options,
+                       output::ScanSummary& summary);
 
 // "0", "65536", "64kb", "1mb", "2gb" (powers of 1024); false when malformed.
 bool ParseByteSize(std::string_view text, uint64_t* out);

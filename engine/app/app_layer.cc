@@ -178,9 +178,11 @@ void AppLayer::OnUdp(flow::Flow& flow, bool to_server, const uint8_t* data, size
     if (q == dns::Probe::kYes || (DnsPortHint(flow) && len >= 12)) {
       proto = AppProto::kDns;
       ++counters_.flows_dns;
+      ++counters_.flows_dns_udp;
     } else {
       proto = AppProto::kFailed;
       ++counters_.flows_failed;
+      ++counters_.flows_failed_udp;
     }
     flow.app_proto = static_cast<uint8_t>(proto);
   }

@@ -38,6 +38,9 @@ struct AppCounters {
   uint64_t flows_http = 0, flows_dns = 0, flows_tls = 0, flows_failed = 0;
   uint64_t http_transactions = 0, dns_messages = 0, tls_sessions = 0;
   uint64_t dns_malformed = 0;  // datagrams/frames too short for a DNS header
+  // The UDP share of flows_dns and flows_failed (the rest is TCP): Suricata's
+  // stats name them dns_udp / dns_tcp, failed_udp / failed_tcp.
+  uint64_t flows_dns_udp = 0, flows_failed_udp = 0;
 };
 
 // A transaction that changed, to inspect in direction `to_server`.

@@ -96,12 +96,12 @@ DecodeResult Decoder::Decode(const capture::PacketView& view, Packet& packet) {
   internal::Context c{packet, counters_, options_.verify_checksums,
                       view.wirelen <= view.caplen};
   internal::LinkResult link;
-  if (!internal::DecodeLink(c, view.linktype, view.data, view.caplen, link)) {
-    return DecodeResult::kMalformed;
+  DecodeResult result = DecodeResult::kMalformed;
+  if (internal::DecodeLink(c, view.linktype, view.data, view.caplen, link)) {
+    result = internal::DecodeNetwork(c, link.network, view.data + link.offset, view.caplen - link.offset);
   }
-  const uint8_t* p = view.data + link.offset;
-  const uint32_t n = view.caplen - link.offset;
-  return internal::DecodeNetwork(c, link.network, p, n);
+  if (result == DecodeResult::kMalformed) ++counters_.invalid;
+  return result;
 }
 
 }  // namespace kagami::decode

@@ -73,6 +73,8 @@ struct DecoderCounters {
   // frames decoded without a transport header (non-IP, fragments, ESP, ...).
   uint64_t ipv4 = 0, ipv6 = 0, tcp = 0, udp = 0, icmp = 0, other = 0;
   uint64_t vlan = 0;
+  // Frames Decode() found malformed (Suricata's decoder.invalid).
+  uint64_t invalid = 0;
   // Tunnels decapsulated by DecodeTunnel (the inner packet's own headers
   // count under ipv4/ipv6/tcp/... as well). ERSPAN also counts as gre;
   // ipip is IPv4 inside IP (protocol 4), ipv6_in_ip IPv6 inside IP (41).

@@ -166,6 +166,7 @@ Defragmenter::~Defragmenter() = default;
 
 std::span<const uint8_t> Defragmenter::Add(const decode::Packet& packet, int64_t ts_ns) {
   ++counters_.fragments;
+  if (packet.ip_version == 6) ++counters_.fragments_v6;
   Fragment f;
   Key key;
   key.src = packet.src;
@@ -200,6 +201,7 @@ std::span<const uint8_t> Defragmenter::Add(const decode::Packet& packet, int64_t
   // A datagram the pipeline has not expired yet may still be stale.
   if (d != nullptr && ts_ns - d->first_ts > options_.timeout_ns) {
     ++counters_.timeouts;
+    if (d->key.version == 6) ++counters_.timeouts_v6;
     Release(d);
     d = nullptr;
   }
@@ -253,6 +255,7 @@ void Defragmenter::Expire(int64_t now_ns) {
   // little; those then wait for the next call).
   while (oldest_ != nullptr && now_ns - oldest_->first_ts > options_.timeout_ns) {
     ++counters_.timeouts;
+    if (oldest_->key.version == 6) ++counters_.timeouts_v6;
     Release(oldest_);
   }
 }
@@ -411,6 +414,7 @@ std::span<const uint8_t> Defragmenter::Reassemble(Datagram& d) {
     o[d.v6_next_header_at] = d.v6_next_header;
   }
   ++counters_.reassembled;
+  if (d.key.version == 6) ++counters_.reassembled_v6;
   Release(&d);
   return {out_.data(), out_.size()};
 }

@@ -47,6 +47,9 @@ struct DefragCounters {
   uint64_t bad_fragments = 0; // malformed fragments ignored (see README)
   uint64_t too_many_fragments = 0;  // datagrams dropped past max_fragments_per_datagram
   uint64_t in_progress = 0;   // datagrams held right now (a gauge, not a count)
+  // The IPv6 share of fragments, reassembled and timeouts (the rest is IPv4):
+  // Suricata's stats report the families apart.
+  uint64_t fragments_v6 = 0, reassembled_v6 = 0, timeouts_v6 = 0;
 };
 
 class Defragmenter {

@@ -37,6 +37,7 @@ class DetectContextImpl final : public DetectContext {
   void InspectTx(const decode::Packet& packet, const FlowContext& flow, const app::TxView& view,
                  app::TxInspectState& state, std::vector<Alert>& out) override;
   const std::vector<uint64_t>& rule_hits() const override { return hits_; }
+  void set_defer_cross_flow_limits(bool defer) override { defer_cross_flow_ = defer; }
 
  private:
   void AddCandidate(uint32_t r) {
@@ -81,12 +82,13 @@ class DetectContextImpl final : public DetectContext {
   bool CheckFlowints(const CompiledRule& r, const flow::FlowVars& vars) const;
   void ApplyFlowints(const CompiledRule& r, flow::FlowVars& vars) const;
   void AdoptVars(flow::FlowVars& vars) const;
-  bool PassesThresholds(uint32_t r, const decode::Packet& p);
+  Alert::Deferred CheckThresholds(uint32_t r, const decode::Packet& p, bool* pass);
 
   std::shared_ptr<const DetectEngineImpl> engine_;
   HsScratchPtr scratch_;
   PcreMatcher pcre_;
   ThresholdTracker thresholds_;
+  bool defer_cross_flow_ = false;
   std::vector<uint32_t> stamps_;
   uint32_t generation_ = 0;
   std::vector<uint64_t> candidates_;  // (alert order rank << 32) | rule index
@@ -346,17 +348,27 @@ void DetectContextImpl::ApplyFlowbits(const CompiledRule& r, flow::FlowVars& var
   }
 }
 
-bool DetectContextImpl::PassesThresholds(uint32_t r, const decode::Packet& p) {
+// *pass: the alert may be logged (a pass rule: takes effect). The result
+// says whether the rate limits were left to the caller instead.
+Alert::Deferred DetectContextImpl::CheckThresholds(uint32_t r, const decode::Packet& p, bool* pass) {
   const rules::Rule& rule = engine_->rules_[r];
   const int64_t ts = p.view ? p.view->ts_ns : 0;
   // threshold.config suppressions come first (Suricata). A suppressed alert
   // is not logged but the rule's action still applies: a pass rule passes.
   const Suppressed suppressed =
       rule.suppressions.empty() ? Suppressed::kNo : CheckSuppressions(rule.suppressions, p);
-  if (suppressed == Suppressed::kByAddress) return rule.action == rules::Action::kPass;
-  if (rule.detection_filter && !thresholds_.DetectionFilter(r, *rule.detection_filter, p, ts)) return false;
-  if (rule.threshold && !thresholds_.Threshold(r, *rule.threshold, p, ts)) return false;
-  return suppressed == Suppressed::kNo || rule.action == rules::Action::kPass;
+  const bool is_pass = rule.action == rules::Action::kPass;
+  if (suppressed == Suppressed::kByAddress) {
+    *pass = is_pass;
+    return Alert::Deferred::kNo;
+  }
+  const bool dropped_anyway = suppressed == Suppressed::kWholeRule && !is_pass;
+  if (defer_cross_flow_ && CountsAcrossFlows(rule)) {
+    *pass = true;
+    return dropped_anyway ? Alert::Deferred::kRateLimitsSuppressed : Alert::Deferred::kRateLimits;
+  }
+  *pass = PassesRateLimits(thresholds_, r, rule, p, ts) && !dropped_anyway;
+  return Alert::Deferred::kNo;
 }
 
 void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext& flow, std::vector<Alert>& out) {
@@ -433,13 +445,18 @@ void DetectContextImpl::EmitAlerts(const decode::Packet& packet, std::vector<Ale
   for (uint64_t key : matched_) {
     const uint32_t r = static_cast<uint32_t>(key);
     const CompiledRule& cr = e.compiled_[r];
-    if (cr.has_threshold && !PassesThresholds(r, packet)) continue;
+    Alert::Deferred deferred = Alert::Deferred::kNo;
+    if (cr.has_threshold) {
+      bool pass = true;
+      deferred = CheckThresholds(r, packet, &pass);
+      if (!pass) continue;
+    }
     const rules::Rule& rule = e.rules_[r];
-    if (rule.action == rules::Action::kPass) {
+    if (rule.action == rules::Action::kPass && deferred == Alert::Deferred::kNo) {
       out.clear();
       return;
     }
-    out.push_back(Alert{&rule, r});
+    out.push_back(Alert{&rule, r, deferred});
   }
 }
 

@@ -81,6 +81,18 @@ struct FlowContext {
 struct Alert {
   const rules::Rule* rule = nullptr;
   uint32_t rule_index = 0;  // index into DetectEngine::rules()
+  // Set only when the context defers cross-flow rate limits (see
+  // DetectContext::set_defer_cross_flow_limits): the rule's threshold or
+  // detection_filter is still to be applied (PassesRateLimits) by whoever
+  // sees every worker's alerts in capture order. A deferred pass rule is
+  // returned too, so that the alerts after it can be dropped there if it
+  // passes.
+  enum class Deferred : uint8_t {
+    kNo,
+    kRateLimits,            // apply the rate limits; alert if they pass
+    kRateLimitsSuppressed,  // apply them (they count), then drop: suppressed
+  };
+  Deferred deferred = Deferred::kNo;
 };
 
 class DetectEngine {
@@ -117,6 +129,12 @@ class DetectContext {
 
   // A packet with no flow and no stream data.
   void Inspect(const decode::Packet& packet, std::vector<Alert>& out) { Inspect(packet, FlowContext{}, out); }
+
+  // With several workers, a threshold or detection_filter that tracks
+  // anything but the flow counts matches from other workers too: when set,
+  // such rules' rate limits are not applied here but returned as deferred
+  // alerts (Alert::deferred). Suppressions are still checked here.
+  virtual void set_defer_cross_flow_limits(bool defer) = 0;
 
   // Per-rule match counters, indexed like DetectEngine::rules().
   virtual const std::vector<uint64_t>& rule_hits() const = 0;

@@ -27,6 +27,18 @@ Suppressed CheckSuppressions(const std::vector<rules::Suppression>& suppressions
   return whole_rule ? Suppressed::kWholeRule : Suppressed::kNo;
 }
 
+bool CountsAcrossFlows(const rules::Rule& rule) {
+  auto across = [](const std::optional<rules::ThresholdOption>& o) { return o && o->track != Track::kByFlow; };
+  return across(rule.threshold) || across(rule.detection_filter);
+}
+
+bool PassesRateLimits(ThresholdTracker& tracker, uint32_t rule_index, const rules::Rule& rule,
+                      const decode::Packet& p, int64_t ts_ns) {
+  if (rule.detection_filter && !tracker.DetectionFilter(rule_index, *rule.detection_filter, p, ts_ns)) return false;
+  if (rule.threshold && !tracker.Threshold(rule_index, *rule.threshold, p, ts_ns)) return false;
+  return true;
+}
+
 ThresholdTracker::ThresholdTracker() { table_.reserve(1024); }
 
 void ThresholdTracker::Purge(int64_t now) {

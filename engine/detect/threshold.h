@@ -29,6 +29,17 @@ enum class Suppressed : uint8_t {
 };
 Suppressed CheckSuppressions(const std::vector<rules::Suppression>& suppressions, const decode::Packet& p);
 
+// A rule's threshold or detection_filter counts matches across flows (any
+// track but by_flow): with several workers the count needs every worker's
+// matches, so such rules are decided where the workers' alerts meet.
+bool CountsAcrossFlows(const rules::Rule& rule);
+
+class ThresholdTracker;
+// The rate part of a rule's alert decision: detection_filter, then
+// threshold (suppressions are checked before, by the caller).
+bool PassesRateLimits(ThresholdTracker& tracker, uint32_t rule_index, const rules::Rule& rule,
+                      const decode::Packet& p, int64_t ts_ns);
+
 class ThresholdTracker {
  public:
   static constexpr size_t kMaxEntries = 1 << 16;

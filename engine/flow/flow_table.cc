@@ -7,9 +7,6 @@ namespace kagami::flow {
 namespace {
 
 constexpr int64_t kNsPerSecond = 1'000'000'000;
-// Timeouts are checked at most this often (packet time): the lists make one
-// check cheap, but not free.
-constexpr int64_t kExpireIntervalNs = kNsPerSecond / 10;
 
 ProtoClass ClassOf(uint8_t proto) {
   switch (proto) {
@@ -124,22 +121,33 @@ void FlowTable::End(Flow& f, FlowEnd why) {
   --counters_.active;
 }
 
+void FlowTable::EndCollected(FlowEnd why) {
+  std::sort(ending_.begin(), ending_.end(), [this](uint32_t a, uint32_t b) {
+    const Flow &fa = slot(a), &fb = slot(b);
+    return fa.id != fb.id ? fa.id < fb.id : fa.first_ts_ns < fb.first_ts_ns;
+  });
+  for (uint32_t s : ending_) End(slot(s), why);
+  ending_.clear();
+}
+
 void FlowTable::Expire(int64_t now_ns) {
   for (uint8_t list = 0; list < kNumLists; ++list) {
     const int64_t timeout = TimeoutNs(list);
-    while (lists_[list].head != kNil) {
-      Flow& f = slot(lists_[list].head);
+    for (uint32_t s = lists_[list].head; s != kNil; s = slot(s).next) {
+      const Flow& f = slot(s);
       if (f.last_ts_ns + timeout >= now_ns && timeout > 0) break;
       if (timeout == 0 && f.last_ts_ns >= now_ns) break;  // closed: ends with the next later packet
-      End(f, FlowEnd::kTimeout);
+      ending_.push_back(s);
     }
   }
+  EndCollected(FlowEnd::kTimeout);
 }
 
 void FlowTable::EndAll() {
   for (uint8_t list = 0; list < kNumLists; ++list) {
-    while (lists_[list].head != kNil) End(slot(lists_[list].head), FlowEnd::kShutdown);
+    for (uint32_t s = lists_[list].head; s != kNil; s = slot(s).next) ending_.push_back(s);
   }
+  EndCollected(FlowEnd::kShutdown);
 }
 
 Flow* FlowTable::Create(const FlowKey& key, const decode::Packet& p, int64_t now_ns) {
@@ -188,10 +196,7 @@ Flow* FlowTable::Create(const FlowKey& key, const decode::Packet& p, int64_t now
 FlowLookup FlowTable::Process(const decode::Packet& p, int64_t now_ns) {
   FlowLookup out;
   if (p.ip_version == 0 || p.is_fragment) return out;
-  if (now_ns >= next_expire_ns_) {
-    Expire(now_ns);
-    next_expire_ns_ = now_ns + kExpireIntervalNs;
-  }
+  if (options_.expire_in_process && clock_.Due(now_ns)) Expire(now_ns);
   bool from_lo;
   const FlowKey key = KeyOf(p, &from_lo);
   Flow* f;

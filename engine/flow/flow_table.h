@@ -38,6 +38,26 @@ struct FlowTimeouts {
 struct FlowOptions {
   size_t memcap = size_t{128} << 20;  // bytes for flows and the table's index
   FlowTimeouts timeouts;
+  // Process() checks timeouts itself (every ExpiryClock::kIntervalNs of
+  // packet time). Off: the owner calls Expire() on its own clock, as the
+  // pipeline does so that every worker expires flows at the same moments.
+  bool expire_in_process = true;
+};
+
+// When timeouts are checked: on the first packet at or after the next check
+// time, then not again for kIntervalNs of packet time (a check is cheap,
+// but not free). Time that steps back waits until it passes the mark again.
+class ExpiryClock {
+ public:
+  static constexpr int64_t kIntervalNs = 100'000'000;
+  bool Due(int64_t now_ns) {
+    if (now_ns < next_ns_) return false;
+    next_ns_ = now_ns + kIntervalNs;
+    return true;
+  }
+
+ private:
+  int64_t next_ns_ = INT64_MIN;
 };
 
 struct FlowCounters {
@@ -83,9 +103,10 @@ class FlowTable {
   // Ends one flow now (e.g. its 5-tuple starts a new TCP session).
   void EndFlow(Flow& flow, FlowEnd why) { End(flow, why); }
 
-  // Ends every flow whose timeout passed at now_ns.
+  // Ends every flow whose timeout passed at now_ns, in flow id order: the
+  // order then does not depend on how flows are spread over tables (workers).
   void Expire(int64_t now_ns);
-  // Ends every flow (end of capture or shutdown).
+  // Ends every flow (end of capture or shutdown), in flow id order.
   void EndAll();
 
   // Bytes a flow costs against the cap: its slot plus its share of the
@@ -109,6 +130,8 @@ class FlowTable {
 
   Flow* Create(const FlowKey& key, const decode::Packet& packet, int64_t now_ns);
   void End(Flow& flow, FlowEnd why);
+  // Ends the flows in ending_, by flow id.
+  void EndCollected(FlowEnd why);
   void Unlink(Flow& flow);
   void LinkTail(Flow& flow, uint8_t list);
   uint8_t ListOf(const Flow& flow) const {
@@ -130,7 +153,8 @@ class FlowTable {
   std::array<List, kNumLists> lists_{};
   FlowCounters counters_;
   EndHandler on_end_;
-  int64_t next_expire_ns_ = INT64_MIN;
+  ExpiryClock clock_;
+  std::vector<uint32_t> ending_;  // slots Expire/EndAll are about to end
 };
 
 // The flow key of a packet and whether the packet goes from the key's low

@@ -499,18 +499,10 @@ void EveWriter::FormatIntelAlert(const decode::Packet& packet, const intel::Inte
 
 void EveWriter::WriteIntelAlert(const decode::Packet& packet, const intel::IntelStore& store,
                                 const intel::Hit& hit, std::string_view observed, const EveContext& ctx) {
-  if (file_ == nullptr) {
-    ++write_errors_;
-    return;
-  }
-  buffer_.clear();
+  buffer_.clear();  // keeps its capacity: no allocation once it has grown
   FormatIntelAlert(packet, store, hit, observed, ctx, buffer_, options_);
   buffer_.push_back('\n');
-  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    ++write_errors_;
-    return;
-  }
-  ++records_;
+  Emit();
 }
 
 void EveWriter::FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,
@@ -522,18 +514,10 @@ void EveWriter::FormatTransaction(const decode::Packet& packet, const app::TxUpd
 }
 
 void EveWriter::WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx) {
-  if (file_ == nullptr) {
-    ++write_errors_;
-    return;
-  }
-  buffer_.clear();
+  buffer_.clear();  // keeps its capacity: no allocation once it has grown
   FormatTransaction(packet, tx, ctx, buffer_, options_);
   buffer_.push_back('\n');
-  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    ++write_errors_;
-    return;
-  }
-  ++records_;
+  Emit();
 }
 
 EveWriter::~EveWriter() {
@@ -588,14 +572,21 @@ absl::Status EveWriter::Reopen() {
 
 void EveWriter::WriteAlert(const decode::Packet& packet, const rules::Rule& rule,
                            const EveContext& ctx) {
-  if (file_ == nullptr) {
-    ++write_errors_;
-    return;
-  }
   buffer_.clear();  // keeps its capacity: no allocation once it has grown
   FormatAlert(packet, rule, ctx, buffer_, options_);
   buffer_.push_back('\n');
-  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+  Emit();
+}
+
+void EveWriter::Emit() { WriteRecord(buffer_); }
+
+void EveWriter::WriteRecord(std::string_view record) {
+  if (sink_ != nullptr) {
+    sink_->Write(record);
+    ++records_;
+    return;
+  }
+  if (file_ == nullptr || std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
     ++write_errors_;
     return;
   }

@@ -59,6 +59,15 @@ struct EveWriterOptions {
   uint16_t community_id_seed = 0;  // Suricata's community-id-seed
 };
 
+// Where an EveWriter's records go instead of a file: a worker thread's
+// buffer that one writer thread later merges (engine/pipeline). Each call is
+// one whole record, newline included.
+class EveRecordSink {
+ public:
+  virtual ~EveRecordSink() = default;
+  virtual void Write(std::string_view record) = 0;
+};
+
 class EveWriter {
  public:
   EveWriter() = default;
@@ -78,6 +87,12 @@ class EveWriter {
                        std::string_view observed, const EveContext& ctx);
   // An "http", "dns" or "tls" event for a completed transaction (ctx.tx).
   void WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx);
+  // Writes an already formatted record (newline included) as it is: the
+  // writer thread does this with the records its workers formatted.
+  void WriteRecord(std::string_view record);
+  // Sends every record to `sink` instead of the file; Open is then not
+  // needed (Flush and Reopen do nothing for a sink).
+  void set_sink(EveRecordSink* sink) { sink_ = sink; }
   void Flush();
   uint64_t records_written() const { return records_; }
   // Records lost because the sink failed (short fwrite, or no open file
@@ -97,7 +112,10 @@ class EveWriter {
                           const EveWriterOptions& options = {});
 
  private:
+  void Emit();  // writes buffer_
+
   EveWriterOptions options_;
+  EveRecordSink* sink_ = nullptr;
   std::string path_;
   FILE* file_ = nullptr;
   bool owns_file_ = false;

@@ -65,6 +65,15 @@ double ScanSummary::elapsed_seconds() const {
   return std::chrono::duration<double>(end - start_).count();
 }
 
+void ScanSummary::MergeAlerts(const ScanSummary& other) {
+  alerts_ += other.alerts_;
+  for (const auto& [rule, count] : other.per_rule_) per_rule_[rule] += count;
+  for (const auto& [sid, c] : other.per_indicator_) {
+    auto [it, inserted] = per_indicator_.try_emplace(sid, c);
+    if (!inserted) it->second.count += c.count;
+  }
+}
+
 void ScanSummary::Print(FILE* out) const {
   const double secs = elapsed_seconds();
   std::string text = absl::StrCat(

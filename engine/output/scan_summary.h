@@ -50,6 +50,9 @@ class ScanSummary {
     }
     ++it->second.count;
   }
+  // Adds another summary's alerts (per signature and indicator): each
+  // worker thread counts its own, the run's summary adds them up at the end.
+  void MergeAlerts(const ScanSummary& other);
   // Decoder anomaly counters by name; zero counts are left out when printed.
   void SetAnomalies(std::vector<std::pair<std::string, uint64_t>> anomalies) {
     anomalies_ = std::move(anomalies);

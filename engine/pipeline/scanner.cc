@@ -2,17 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace kagami::pipeline {
 namespace {
 
-// Suricata's "auto" checksum mode samples this many packets and gives up
-// validating when more than 1 in kChecksumBadRatio of them were bad: such a
-// capture was taken with checksum offloading and every packet would be lost.
-constexpr uint64_t kChecksumSample = 1000;
-constexpr uint64_t kChecksumBadRatio = 10;
-// Fragment timeouts are checked once per second of packet time.
-constexpr int64_t kDefragExpiryIntervalNs = 1'000'000'000;
 
 // Pseudo packets point their transport header here: has_tcp() needs one.
 const uint8_t kNoHeader[20] = {};
@@ -27,13 +21,20 @@ app::AppLayerOptions AppOptionsFor(const ScannerOptions& o, const detect::Detect
   return a;
 }
 
+// Timeouts run on the scanner's clock (Tick), not inside each lookup.
+flow::FlowOptions FlowOptionsFor(const ScannerOptions& o) {
+  flow::FlowOptions f = o.flow;
+  f.expire_in_process = false;
+  return f;
+}
+
+}  // namespace
+
 decode::DecoderOptions DecoderOptionsFor(const ScannerOptions& o) {
   decode::DecoderOptions d = o.decoder;
   d.verify_checksums = o.checksums == ChecksumMode::kVerify;
   return d;
 }
-
-}  // namespace
 
 Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const ScannerOptions& options,
                  output::EveWriter* eve, output::ScanSummary* summary)
@@ -42,12 +43,13 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
       eve_(eve),
       summary_(summary),
       decoder_(DecoderOptionsFor(options)),
-      flows_(options.flow),
+      flows_(FlowOptionsFor(options)),
       tcp_(options.stream, &flows_),
       app_(AppOptionsFor(options, engine_.get())),
       defrag_(options.defrag),
       detect_(detect::DetectContext::Create(engine_)),
-      verify_checksums_(options.checksums == ChecksumMode::kVerify) {
+      verify_checksums_(options.checksums == ChecksumMode::kVerify),
+      checksum_policy_(verify_checksums_) {
   alerts_buffer_.reserve(64);
   datagram_.reserve(65536);
   flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd) { OnFlowEnd(f); });
@@ -66,13 +68,8 @@ void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t 
 }
 
 void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
-  if (checksum_sampled_ >= kChecksumSample || packet.ip_version == 0) return;
-  ++checksum_sampled_;
-  if (packet.ip_checksum_bad || packet.l4_checksum_bad) ++checksum_bad_;
-  if (checksum_sampled_ == kChecksumSample && checksum_bad_ * kChecksumBadRatio > kChecksumSample) {
-    verify_checksums_ = false;
-    decoder_.set_verify_checksums(false);
-  }
+  checksum_policy_.Observe(packet);
+  if (!checksum_policy_.verify()) set_verify_checksums(false);
 }
 
 output::EveContext Scanner::ContextFor(const decode::Packet& packet, const flow::Flow* flow,
@@ -86,12 +83,25 @@ output::EveContext Scanner::ContextFor(const decode::Packet& packet, const flow:
 }
 
 void Scanner::LogAlerts(const decode::Packet& packet, const output::EveContext& ctx) {
+  if (alerts_buffer_.empty()) return;
+  const uint64_t group = ++alert_group_;
+  bool after_deferred_pass = false;
   for (const detect::Alert& alert : alerts_buffer_) {
+    if (alert.deferred != detect::Alert::Deferred::kNo || after_deferred_pass) {
+      // The writer decides (worker mode only: nothing is deferred otherwise).
+      tagger_->Conditional(alert, packet, group);
+      if (alert.rule->action == rules::Action::kPass) {
+        after_deferred_pass = true;
+        continue;
+      }
+      if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
+      continue;
+    }
     ++alerts_;
     if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
     if (summary_) summary_->AddAlert(*alert.rule);
   }
-  if (!alerts_buffer_.empty() && options_.flush_alerts && eve_) eve_->Flush();
+  if (options_.flush_alerts && eve_) eve_->Flush();
 }
 
 void Scanner::LogIntel(const decode::Packet& packet, std::span<const IntelMatch> matches,
@@ -199,6 +209,10 @@ app::AppProto Scanner::PacketAppProto(flow::Flow& f, bool to_server, bool establ
 }
 
 void Scanner::OnFlowEnd(flow::Flow& f) {
+  // Flows ending on a tick (or at the end) are ordered by flow id across
+  // workers; one ending inside a packet's work belongs to that packet.
+  const bool tag = tagger_ && in_tick_;
+  if (tag) tagger_->FlowEnding(f.id);
   if (f.key.proto == 6) {
     // Finish releases the session; its chunks live until the next call into
     // the reassembler, which nothing here makes.
@@ -218,19 +232,22 @@ void Scanner::OnFlowEnd(flow::Flow& f) {
   for (auto& states : scan_states_) {
     if (f.slot < states.size()) states[f.slot].reset();
   }
+  if (tag) tagger_->FlowEnded();
 }
 
 void Scanner::HandleFragment(decode::Packet& packet) {
+  // In worker mode the reader reassembles fragments outside tunnels.
+  if (tagger_ && packet.tunnel_depth == 0) return;
   const int64_t ts = packet.view ? packet.view->ts_ns : 0;
-  if (ts >= next_defrag_expiry_ns_) {
-    defrag_.Expire(ts);
-    next_defrag_expiry_ns_ = ts + kDefragExpiryIntervalNs;
-  }
   // A datagram found inside a reassembled datagram (fragments in a tunnel
   // in fragments) is left alone: the buffer is in use.
   if (in_datagram_) return;
   std::span<const uint8_t> datagram = defrag_.Add(packet, ts);
   if (datagram.empty()) return;
+  HandleDatagram(packet, datagram);
+}
+
+void Scanner::HandleDatagram(const decode::Packet& packet, std::span<const uint8_t> datagram) {
   datagram_.assign(datagram.begin(), datagram.end());
   capture::PacketView dv = *packet.view;
   dv.linktype = capture::kLinkRaw;
@@ -328,7 +345,54 @@ void Scanner::Handle(decode::Packet& packet, output::EvePacketSource source) {
   }
 }
 
+void Scanner::AddCountersTo(ScanCounters& t) const {
+  AddCounts(t.decoder, decoder_.counters());
+  AddCounts(t.flow, flows_.counters());
+  AddCounts(t.stream, tcp_.counters());
+  AddCounts(t.defrag, defrag_.counters());
+  AddCounts(t.app, app_.counters());
+  t.alerts += alerts_;
+  t.intel_lookups += intel_.lookups();
+  t.flow_memory += flow_memory();
+  const std::vector<uint64_t>& hits = detect_->rule_hits();
+  if (t.rule_hits.size() < hits.size()) t.rule_hits.resize(hits.size());
+  for (size_t i = 0; i < hits.size(); ++i) t.rule_hits[i] += hits[i];
+}
+
+void Scanner::SetWorkerMode(RecordTagger* tagger) {
+  tagger_ = tagger;
+  detect_->set_defer_cross_flow_limits(tagger != nullptr);
+}
+
+void Scanner::Tick(int64_t now_ns) {
+  in_tick_ = true;
+  flows_.Expire(now_ns);
+  in_tick_ = false;
+  defrag_.Expire(now_ns);
+}
+
+void Scanner::set_verify_checksums(bool verify) {
+  if (verify == verify_checksums_) return;
+  verify_checksums_ = verify;
+  decoder_.set_verify_checksums(verify);
+}
+
+void Scanner::ProcessDatagram(const capture::PacketView& last_fragment, std::span<const uint8_t> datagram,
+                              uint8_t vlan_count, std::array<uint16_t, 2> vlan_id, std::string_view source_name) {
+  // The fragment itself was counted and inspected where it was dispatched;
+  // only what HandleDatagram copies from it is needed here.
+  decode::Packet fragment;
+  fragment.view = &last_fragment;
+  fragment.vlan_count = vlan_count;
+  fragment.vlan_id = vlan_id;
+  view_ = &last_fragment;
+  source_name_ = source_name;
+  HandleDatagram(fragment, datagram);
+  view_ = nullptr;
+}
+
 void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view source_name) {
+  if (!tagger_ && clock_.Due(view.ts_ns)) Tick(view.ts_ns);
   decode::Packet packet;
   decode::DecodeResult result = decoder_.Decode(view, packet);
   if (summary_) {
@@ -336,14 +400,20 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
     if (progress_) progress_->Update(*summary_);
   }
   if (result != decode::DecodeResult::kOk || packet.ip_version == 0) return;
-  if (verify_checksums_) UpdateChecksumPolicy(packet);
   view_ = &view;
   source_name_ = source_name;
   Handle(packet, output::EvePacketSource::kPacket);
   view_ = nullptr;
+  // After the packet: the verdict a packet helps reach applies from the
+  // next one on, which a reader thread can tell each worker in advance.
+  if (verify_checksums_ && !tagger_) UpdateChecksumPolicy(packet);
 }
 
-void Scanner::Finish() { flows_.EndAll(); }
+void Scanner::Finish() {
+  in_tick_ = true;
+  flows_.EndAll();
+  in_tick_ = false;
+}
 
 detect::StreamScanState* Scanner::ScanStateFor(const flow::Flow& f, bool to_server) {
   if (options_.stream_scan != StreamScan::kStreaming) return nullptr;
@@ -362,12 +432,33 @@ detect::StreamData Scanner::StreamDataFor(const flow::Flow& f, const stream::Str
   return sd;
 }
 
+void Scanner::MaybeEmitStats(const capture::PacketSource& source) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_stats_) return;
+  next_stats_ = now + stats_.interval;
+  ScanCounters c;
+  AddCountersTo(c);
+  c.kernel = source.kernel_counts();
+  stats_.emit(c);
+}
+
 absl::Status Scanner::Run(capture::PacketSource& source, RunControl* control) {
   capture::PacketView view;
+  const bool periodic = stats_.interval.count() > 0 && stats_.emit;
+  if (periodic) {
+    if (next_stats_ == std::chrono::steady_clock::time_point{}) {
+      next_stats_ = std::chrono::steady_clock::now() + stats_.interval;
+    }
+    source.set_idle_handler([this, &source] { MaybeEmitStats(source); });
+  }
+  uint32_t since_check = 0;
   for (;;) {
     if (control && control->stop.load(std::memory_order_relaxed)) break;
     absl::StatusOr<bool> more = source.Next(view);
-    if (!more.ok()) return more.status();
+    if (!more.ok()) {
+      source.set_idle_handler(nullptr);
+      return more.status();
+    }
     if (!*more) break;
     // Checked after the wait so a reopen asked for while idle applies to the
     // very next record.
@@ -376,7 +467,9 @@ absl::Status Scanner::Run(capture::PacketSource& source, RunControl* control) {
       if (!s.ok() && summary_) summary_->AddError(std::string(s.message()));
     }
     ProcessPacket(view, source.name());
+    if (periodic && ++since_check % 64 == 0) MaybeEmitStats(source);
   }
+  source.set_idle_handler(nullptr);
   return absl::OkStatus();
 }
 

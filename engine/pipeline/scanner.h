@@ -6,15 +6,23 @@
 // detect scratch) and reuses every buffer, so the steady state allocates
 // nothing per packet.
 
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "capture/packet_source.h"
 #include "engine/app/app_layer.h"
+#include "engine/pipeline/checksum_policy.h"
 #include "engine/decode/decoder.h"
 #include "engine/defrag/defragmenter.h"
 #include "engine/detect/detect_engine.h"
@@ -51,16 +59,76 @@ struct ScannerOptions {
   app::AppLayerOptions app{};
   // EVE transaction events to write besides alerts (--eve-types).
   bool log_http = false, log_dns = false, log_tls = false;
+  // A "stats" record at the end of the run (and periodically, see
+  // PeriodicStats); written by the command, not the scanner.
+  bool log_stats = false;
   // Flush EVE after every packet that alerted, so a live sensor's alerts reach
   // the SIEM at once; offline scans leave it to stdio buffering.
   bool flush_alerts = false;
   StreamScan stream_scan = StreamScan::kStreaming;
 };
 
+// What a worker's ordered output (parallel_scan.h) needs to know about the
+// records that follow, besides their bytes: which flow's end they come
+// from when flows end on a clock tick, and which alerts still await their
+// cross-flow rate limits (detect::Alert::deferred).
+class RecordTagger {
+ public:
+  virtual ~RecordTagger() = default;
+  // The records until FlowEnded() come from the end of the flow with this id.
+  virtual void FlowEnding(uint64_t flow_id) = 0;
+  virtual void FlowEnded() = 0;
+  // The next alert needs a decision by the writer: `alert` is deferred, or
+  // follows a deferred pass rule of the same inspection (`group`, numbered
+  // per scanner), whose outcome decides whether it is logged. A pass rule
+  // has no record of its own; any other alert's record follows at once.
+  virtual void Conditional(const detect::Alert& alert, const decode::Packet& packet, uint64_t group) = 0;
+};
+
 // Flags a signal handler may set; the scanner polls them between packets.
 struct RunControl {
   std::atomic<bool> stop{false};
   std::atomic<bool> reopen_output{false};
+};
+
+// Adds counter struct `part` to `total`, field by field. Counter structs are
+// plain runs of uint64_t; adding them by hand would have to be kept in step
+// with every new counter.
+template <typename T>
+void AddCounts(T& total, const T& part) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(uint64_t) == 0);
+  constexpr size_t n = sizeof(T) / sizeof(uint64_t);
+  uint64_t a[n], b[n];
+  std::memcpy(a, &total, sizeof(T));
+  std::memcpy(b, &part, sizeof(T));
+  for (size_t i = 0; i < n; ++i) a[i] += b[i];
+  std::memcpy(&total, a, sizeof(T));
+}
+
+// The decoder's options for a scan: checksums verified only with
+// ChecksumMode::kVerify (the reader of a ParallelScan decodes with the same).
+decode::DecoderOptions DecoderOptionsFor(const ScannerOptions& options);
+
+// Every count a scan reports, added up over scanners (one per worker).
+struct ScanCounters {
+  decode::DecoderCounters decoder;
+  flow::FlowCounters flow;  // max_active: the sum of each worker's peak
+  stream::StreamCounters stream;
+  defrag::DefragCounters defrag;
+  app::AppCounters app;
+  uint64_t intel_lookups = 0;
+  uint64_t alerts = 0;  // logged by the scanners (in worker mode, the writer's decisions apart)
+  size_t flow_memory = 0;
+  // Live capture: the kernel's counts (capture.kernel_packets/_drops).
+  std::optional<capture::PacketSource::KernelCounts> kernel;
+  std::vector<uint64_t> rule_hits;  // indexed like DetectEngine::rules()
+};
+
+// Counters while running (live): every `interval` of wall time, `emit` gets
+// the counts so far, on the thread that writes EVE records.
+struct PeriodicStats {
+  std::chrono::milliseconds interval{0};  // 0: never
+  std::function<void(const ScanCounters&)> emit;
 };
 
 class Scanner {
@@ -79,6 +147,8 @@ class Scanner {
   void set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds = 0xff);
   uint64_t intel_lookups() const { return intel_.lookups(); }
 
+  void set_periodic_stats(PeriodicStats stats) { stats_ = std::move(stats); }
+
   // A terminal progress line redrawn as packets go by (optional).
   void set_progress(output::ProgressLine* progress) { progress_ = progress; }
 
@@ -96,11 +166,30 @@ class Scanner {
   // Processes one packet (exposed for benchmarks and tests).
   void ProcessPacket(const capture::PacketView& view, std::string_view source_name);
 
+  // Worker mode (parallel_scan.h): the reader thread keeps the clock (Tick),
+  // the checksum policy (set_verify_checksums) and the reassembly of IP
+  // fragments outside tunnels (ProcessDatagram; such fragments reaching
+  // ProcessPacket are only inspected), so that every worker sees the same
+  // time and the same datagrams whatever the number of workers. Rate limits
+  // that count across flows are left to the writer, through `tagger`.
+  void SetWorkerMode(RecordTagger* tagger);
+  // Expires flows and fragments at packet time `now_ns` (in worker mode;
+  // otherwise ProcessPacket does it on its own clock).
+  void Tick(int64_t now_ns);
+  void set_verify_checksums(bool verify);
+  // A datagram the reader reassembled from fragments outside any tunnel;
+  // `last_fragment` is the view of the fragment that completed it, which
+  // records name, and `vlan_count`/`vlan_id` its VLAN tags.
+  void ProcessDatagram(const capture::PacketView& last_fragment, std::span<const uint8_t> datagram,
+                       uint8_t vlan_count, std::array<uint16_t, 2> vlan_id, std::string_view source_name);
+
   // Ends every flow, inspecting stream data still held back behind holes.
   // Call once after the last source (Run does not: flows continue from one
   // capture file to the next, as when Suricata reads a directory).
   void Finish();
 
+  // Adds this scanner's counts to `total`.
+  void AddCountersTo(ScanCounters& total) const;
   const decode::DecoderCounters& decoder_counters() const { return decoder_.counters(); }
   const flow::FlowCounters& flow_counters() const { return flows_.counters(); }
   const stream::StreamCounters& stream_counters() const { return tcp_.counters(); }
@@ -112,6 +201,7 @@ class Scanner {
            (scan_states_[0].capacity() + scan_states_[1].capacity()) * sizeof(scan_states_[0][0]);
   }
   const std::vector<uint64_t>& rule_hits() const { return detect_->rule_hits(); }
+  // Alerts logged here; in worker mode without those the writer decides.
   uint64_t alerts() const { return alerts_; }
   bool checksum_validation_active() const { return verify_checksums_; }
 
@@ -121,6 +211,8 @@ class Scanner {
   // reassembled datagram, or one packet out of a tunnel).
   void Handle(decode::Packet& packet, output::EvePacketSource source);
   void HandleFragment(decode::Packet& packet);
+  // Decodes and handles a reassembled datagram that travelled as `fragment`.
+  void HandleDatagram(const decode::Packet& fragment, std::span<const uint8_t> datagram);
   void InspectAndLog(const decode::Packet& packet, const flow::Flow* flow, const detect::FlowContext& fc,
                      output::EvePacketSource source);
   // The flow's protocol as packet rules see it on this packet.
@@ -170,12 +262,18 @@ class Scanner {
   // The packet being processed: where its records say it came from.
   const capture::PacketView* view_ = nullptr;
   std::string_view source_name_;
-  int64_t next_defrag_expiry_ns_ = INT64_MIN;
+  flow::ExpiryClock clock_;
+  PeriodicStats stats_;
+  std::chrono::steady_clock::time_point next_stats_{};
+  void MaybeEmitStats(const capture::PacketSource& source);
+  RecordTagger* tagger_ = nullptr;  // worker mode
+  bool in_tick_ = false;
+  uint64_t alert_group_ = 0;
   std::vector<uint8_t> datagram_;  // a reassembled datagram being processed
   bool in_datagram_ = false;
   std::vector<detect::Alert> alerts_buffer_;
   bool verify_checksums_ = false;
-  uint64_t checksum_sampled_ = 0, checksum_bad_ = 0;
+  ChecksumPolicy checksum_policy_;
   uint64_t alerts_ = 0;
 };
 

@@ -71,8 +71,9 @@ TEST(LiveE2eTest, CapturesFiltersReopensAndStopsCleanly) {
   std::ofstream(rules) << "alert udp any any -> any 9999 (msg:\"live marker\"; content:\"kagami-live\"; sid:77;)\n"
                           "alert udp any any -> any 9998 (msg:\"filtered out\"; content:\"kagami-live\"; sid:78;)\n";
   std::string eve = dir + "/eve.json";
+  // One worker: inspection in the capture thread.
   pid_t pid = StartKagami({"live", "-i", veth.listener(), "--bpf", "udp port 9999", "--rules", rules,
-                           "--eve", eve},
+                           "--workers", "1", "--eve", eve},
                           dir);
   ASSERT_GT(pid, 0);
 
@@ -127,14 +128,15 @@ TEST(LiveE2eTest, IndicatorFeedAlertsOncePerFlow) {
   std::string feed = dir + "/feed.csv";
   std::ofstream(feed) << "type,value,family\nip,192.0.2.77,Datper\n";
   std::string eve = dir + "/eve.json";
+  // Three workers whatever the CPUs: the reader, workers and writer path.
   pid_t pid = StartKagami({"live", "-i", veth.listener(), "--bpf", "udp port 9999", "--rules", rules, "--intel", feed,
-                           "--eve", eve},
+                           "--workers", "3", "--stats-interval", "1", "--eve", eve},
                           dir);
   ASSERT_GT(pid, 0);
   for (int i = 0; i < 300 && ReadFile(dir + "/stderr").find("listening on") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_THAT(ReadFile(dir + "/stderr"), HasSubstr("and 1 indicators"));
+  ASSERT_THAT(ReadFile(dir + "/stderr"), HasSubstr("and 1 indicators, 3 workers"));
   Bytes c2 = EthUdp("192.0.2.77", 5000, "192.0.2.2", 9999, "beacon");
   bool seen = false;
   for (int i = 0; i < 100 && !seen; ++i) {
@@ -145,6 +147,11 @@ TEST(LiveE2eTest, IndicatorFeedAlertsOncePerFlow) {
   ASSERT_TRUE(seen) << ReadFile(dir + "/stderr");
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(SendFrame(veth.sender(), c2));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // A periodic stats record while capturing (every second; written at once).
+  for (int i = 0; i < 50 && ReadFile(eve).find("\"event_type\":\"stats\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(ReadFile(eve), HasSubstr("\"event_type\":\"stats\""));
   kill(pid, SIGINT);
   ProcessResult r = WaitKagami(pid, dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -153,6 +160,26 @@ TEST(LiveE2eTest, IndicatorFeedAlertsOncePerFlow) {
   for (size_t at = text.find("\"gid\":9000"); at != std::string::npos; at = text.find("\"gid\":9000", at + 1)) ++alerts;
   EXPECT_EQ(alerts, 1u) << text;
   EXPECT_THAT(text, HasSubstr("\"seen_in\":\"ip.src\""));
+  // Stats every second while capturing, and a last one at the end: the
+  // kernel's count covers every frame sent, and the decoder saw them all.
+  std::vector<std::string> stats;
+  for (const std::string& line : Lines(text)) {
+    if (line.find("\"event_type\":\"stats\"") != std::string::npos) stats.push_back(line);
+  }
+  ASSERT_GE(stats.size(), 2u) << text;
+  const std::string& last = stats.back();
+  auto number = [&](const std::string& key) {
+    const size_t at = last.find("\"" + key + "\":");
+    return at == std::string::npos ? -1L : std::strtol(last.c_str() + at + key.size() + 3, nullptr, 10);
+  };
+  const long sent = number("pkts");
+  EXPECT_GE(sent, 6L) << last;
+  EXPECT_GE(number("kernel_packets"), sent) << last;
+  EXPECT_EQ(number("kernel_drops"), 0L) << last;
+  const int valid = ValidateEve(eve);
+  if (valid != -1) {
+    EXPECT_EQ(valid, 0);
+  }
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
