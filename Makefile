@@ -77,7 +77,7 @@ test-tsan:
 # The Suricata-derived conformance corpus; fails when the pass count drops
 # below the floor recorded in conformance/floor.
 conformance: build
-	@scripts/conformance $(KAGAMI) $(SHARED)/conformance
+	@XDG_CACHE_HOME=$(CURDIR)/build/release/test-cache scripts/conformance $(KAGAMI) $(SHARED)/conformance
 
 fuzz: deps
 	@cmake --preset fuzz >/dev/null

@@ -1,7 +1,9 @@
 #include "cli/engine_setup.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "rules/rule_loader.h"
 #include "rules/threshold_config.h"
@@ -16,6 +18,14 @@ void AddRuleOptions(CLI::App& app, RuleOptions& o) {
                  "classification.config to use (default: the shipped one)");
   AddThresholdFileOption(app, o);
   app.add_flag("--strict", o.strict, "Treat any rule error as fatal");
+  AddCacheOptions(app, o);
+}
+
+void AddCacheOptions(CLI::App& app, RuleOptions& o) {
+  app.add_option("--cache-dir", o.cache_dir,
+                 "Directory for compiled Hyperscan databases (default: $XDG_CACHE_HOME/kagami, "
+                 "/var/cache/kagami for root, else ~/.cache/kagami)");
+  app.add_flag("--no-cache", o.no_cache, "Compile every Hyperscan database; read and write no cache");
 }
 
 void AddThresholdFileOption(CLI::App& app, RuleOptions& o) {
@@ -46,6 +56,7 @@ bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics)
   std::vector<std::string> paths = o.rule_paths;
   if (paths.empty()) paths.push_back(ShippedPacksDir());
 
+  const auto t0 = std::chrono::steady_clock::now();
   rules::RuleSet set = rules::LoadRules(paths, load);
   std::vector<rules::Diagnostic> diagnostics = set.diagnostics;
   if (!o.threshold_file.empty()) {
@@ -64,7 +75,18 @@ bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics)
     diagnostics.insert(diagnostics.end(), thresholds.diagnostics.begin(), thresholds.diagnostics.end());
     rules::ApplyThresholdConfig(set, thresholds, &diagnostics);
   }
-  auto compiled = detect::DetectEngine::Compile(set, detect::DetectOptions{}, &diagnostics);
+  const auto t1 = std::chrono::steady_clock::now();
+  out.parse_seconds = std::chrono::duration<double>(t1 - t0).count();
+  detect::HsCache cache(o.no_cache ? "" : o.cache_dir.empty() ? detect::HsCache::DefaultDir() : o.cache_dir);
+  detect::DetectOptions detect_options;
+  detect_options.hs_cache = &cache;
+  auto compiled = detect::DetectEngine::Compile(std::move(set), detect_options, &diagnostics);
+  out.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  out.cache_dir = cache.dir();
+  out.cache = cache.stats();
+  // A cache problem never stops a run (the databases were compiled), but it
+  // is said: a cache that is never usable costs the compile every start.
+  for (const std::string& w : cache.warnings()) std::fprintf(stderr, "kagami: warning: %s\n", w.c_str());
   size_t errors = 0;
   for (const rules::Diagnostic& d : diagnostics) {
     if (d.severity == rules::Diagnostic::Severity::kError) ++errors;

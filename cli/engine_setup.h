@@ -19,11 +19,15 @@ struct RuleOptions {
   std::string classification;
   std::string threshold_file;           // Suricata threshold.config; empty: none
   bool strict = false;
+  std::string cache_dir;  // compiled Hyperscan databases; empty: detect::HsCache::DefaultDir()
+  bool no_cache = false;
 };
 
 void AddRuleOptions(CLI::App& app, RuleOptions& options);
 // Just --threshold-file (AddRuleOptions includes it), for `rules check`.
 void AddThresholdFileOption(CLI::App& app, RuleOptions& options);
+// --cache-dir and --no-cache (AddRuleOptions includes them).
+void AddCacheOptions(CLI::App& app, RuleOptions& options);
 
 // Where the shipped detection packs live: $KAGAMI_PACKS, else the source
 // tree's rules/packs.
@@ -33,6 +37,11 @@ struct LoadedEngine {
   std::shared_ptr<const detect::DetectEngine> engine;
   size_t errors = 0;  // rule diagnostics of error severity
   size_t rules = 0;
+  // Where the time went (rules check --timing).
+  double parse_seconds = 0;    // reading and parsing the rule files
+  double compile_seconds = 0;  // building the engine, Hyperscan included
+  std::string cache_dir;       // empty: no cache
+  detect::HsCacheStats cache;
 };
 
 // Loads and compiles the rules, printing diagnostics to stderr. Fails (with

@@ -27,7 +27,7 @@ int CheckIntel(const IntelArgs& args) {
   return ok && intel.errors == 0 ? 0 : 1;
 }
 
-int RunCheck(const RuleOptions& options, const IntelArgs& intel) {
+int RunCheck(const RuleOptions& options, const IntelArgs& intel, bool timing) {
   const bool has_intel = !intel.feeds.empty() || !intel.exact_feeds.empty();
   int intel_status = has_intel ? CheckIntel(intel) : 0;
   if (has_intel && options.rule_paths.empty()) return intel_status;
@@ -43,6 +43,19 @@ int RunCheck(const RuleOptions& options, const IntelArgs& intel) {
               stats.prefilter_patterns, stats.header_only_rules, stats.compile_seconds);
   std::printf("transaction rules: %zu (%zu also match stream bytes), waiting for an app layer Kagami lacks: %zu\n",
               stats.tx_rules, stats.tx_stream_rules, stats.rules_waiting_for_app_layer);
+  if (timing) {
+    const detect::HsCacheStats& c = loaded.cache;
+    std::printf("timing: parse %.3f s, compile %.3f s (Hyperscan %.3f s, %zu databases)\n", loaded.parse_seconds,
+                loaded.compile_seconds, stats.hyperscan_seconds, stats.hyperscan_databases);
+    if (loaded.cache_dir.empty()) {
+      std::printf("cache: off\n");
+    } else {
+      std::printf("cache: %s: %llu loaded, %llu compiled, %llu rejected, %llu written, %.3f s reading and writing\n",
+                  loaded.cache_dir.c_str(), static_cast<unsigned long long>(c.hits),
+                  static_cast<unsigned long long>(c.misses), static_cast<unsigned long long>(c.rejected),
+                  static_cast<unsigned long long>(c.writes), c.seconds);
+    }
+  }
   return ok && loaded.errors == 0 && intel_status == 0 ? 0 : 1;
 }
 
@@ -60,13 +73,16 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit) {
   check->add_option("--classification", options->classification, "classification.config to use");
   AddThresholdFileOption(*check, *options);
   check->add_flag("--strict", options->strict, "Exit at the first rule error");
-  check->callback([options, intel, set_exit] {
+  AddCacheOptions(*check, *options);
+  auto timing = std::make_shared<bool>(false);
+  check->add_flag("--timing", *timing, "Print parse, compile and Hyperscan cache times");
+  check->callback([options, intel, timing, set_exit] {
     if (options->rule_paths.empty() && intel->feeds.empty() && intel->exact_feeds.empty()) {
       std::fprintf(stderr, "kagami: rules check: name rule files or directories, or --intel feeds\n");
       set_exit(2);
       return;
     }
-    set_exit(RunCheck(*options, *intel));
+    set_exit(RunCheck(*options, *intel, *timing));
   });
   AddRulesTestCommand(rules, set_exit);
 }

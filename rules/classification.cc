@@ -1,5 +1,7 @@
 #include "rules/classification.h"
 
+#include "common/read_file.h"
+
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -63,14 +65,12 @@ ClassificationTable ParseClassifications(std::string_view text, std::string_view
 }
 
 ClassificationTable LoadClassificationFile(const std::string& path, std::vector<Diagnostic>* diagnostics) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string text, why;
+  if (!ReadWholeFile(path, &text, &why)) {
     diagnostics->push_back(Error(path, 0, 0, "cannot read classification file"));
     return {};
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseClassifications(ss.str(), path, diagnostics);
+  return ParseClassifications(text, path, diagnostics);
 }
 
 const ClassificationTable& DefaultClassifications(std::vector<Diagnostic>* diagnostics) {

@@ -3,6 +3,8 @@
 
 #include "rules/rule_loader.h"
 
+#include "common/read_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -104,16 +106,12 @@ class Loader {
                                            Cat("include cycle: ", chain, key)));
       return;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in || std::filesystem::is_directory(path, ec)) {
-      std::string why = std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno);
+    std::string text, why;
+    if (!ReadWholeFile(path, &text, &why)) {
       set_.diagnostics.push_back(MakeError(from ? *from : SourceLocation{path, 0, 0},
                                            Cat("cannot read rule file '", path, "': ", why)));
       return;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
     stack_.push_back(key);
     ParseText(text, path, std::filesystem::path(path).parent_path().string());
     stack_.pop_back();

@@ -3,6 +3,8 @@
 
 #include "rules/threshold_config.h"
 
+#include "common/read_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -465,16 +467,11 @@ ThresholdConfig ParseThresholdConfig(std::string_view text, std::string_view fil
 
 ThresholdConfig LoadThresholdConfig(const std::string& path, const std::map<std::string, std::string>& variables) {
   ConfigParser parser(variables);
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path, ec)) {
-    std::string why = std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno);
+  std::string text, why;
+  if (!ReadWholeFile(path, &text, &why)) {
     parser.AddError({path, 0, 0}, Cat("cannot read threshold file '", path, "': ", why));
     return parser.Take();
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
   parser.ParseText(text, path);
   return parser.Take();
 }

@@ -28,16 +28,21 @@ void AddIndexEntries(const AddressMatcher& m, uint32_t rule, std::vector<Address
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
-    const rules::RuleSet& ruleset, const DetectOptions& options,
+    rules::RuleSet ruleset, const DetectOptions& options,
     std::vector<rules::Diagnostic>* diagnostics) {
   const auto t0 = std::chrono::steady_clock::now();
   auto engine = std::make_shared<DetectEngineImpl>();
   engine->options_ = options;
+  engine->options_.hs_cache = nullptr;  // the cache is for this call only
   CompileStats& stats = engine->stats_;
 
   std::vector<std::optional<FastPattern>> fast_patterns;  // packet rules' and tx rules'
   std::vector<std::optional<FastPattern>> stream_patterns;  // tx rules' packet steps
-  for (const rules::Rule& rule : ruleset.rules) {
+  engine->rules_.reserve(ruleset.rules.size());
+  engine->compiled_.reserve(ruleset.rules.size());
+  fast_patterns.reserve(ruleset.rules.size());
+  stream_patterns.reserve(ruleset.rules.size());
+  for (rules::Rule& rule : ruleset.rules) {
     auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flow_var_names_);
     if (!result.ok()) {
       ++stats.rules_rejected;
@@ -51,11 +56,11 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
       continue;
     }
     result->rule.index = static_cast<uint32_t>(engine->rules_.size());
-    engine->rules_.push_back(rule);
     if (result->waiting_for_app_layer) ++stats.rules_waiting_for_app_layer;
     else if (result->rule.tx_rule) ++stats.tx_rules;
     if (!result->waiting_for_app_layer) stats.app_buffers_used |= result->rule.tx_buffers;
     if (rule.steps.empty()) ++stats.header_only_rules;
+    engine->rules_.push_back(std::move(rule));
     engine->max_vars_ = std::max(engine->max_vars_, result->rule.var_count);
     fast_patterns.push_back(result->rule.never_matches ? std::nullopt : std::move(result->fast_pattern));
     stream_patterns.push_back(std::move(result->stream_fast_pattern));
@@ -103,6 +108,14 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
     ++stats.tx_stream_rules;
   }
 
+  // Every Hyperscan database is built (or loaded from the cache) here, timed.
+  auto build = [&](const PrefilterBuilder& b, PrefilterDatabase* out, std::vector<uint32_t>* lost, bool stream) {
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status st = PrefilterDatabase::Build(b, out, lost, stream, options.hs_cache);
+    stats.hyperscan_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return st;
+  };
+
   // Prefilter databases per class.
   auto add_to = [&](PrefilterBuilder& b, int c, size_t i) {
     const CompiledRule& cr = engine->compiled_[i];
@@ -120,7 +133,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   for (int c = 0; c < kNumClasses; ++c) {
     if (builders[c].empty()) continue;
     std::vector<uint32_t> lost;
-    absl::Status st = PrefilterDatabase::Build(builders[c], &engine->prefilter_[c], &lost, c == kClassTcp);
+    absl::Status st = build(builders[c], &engine->prefilter_[c], &lost, c == kClassTcp);
     if (!st.ok()) return st;
     for (uint32_t r : lost) {
       if (engine->compiled_[r].tx_rule) stream_patterns[r].reset();  // its stream part: on the completing packet
@@ -150,7 +163,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
       engine->prefilter_[c] = PrefilterDatabase();
       if (b.empty()) continue;
       std::vector<uint32_t> lost;
-      absl::Status st = PrefilterDatabase::Build(b, &engine->prefilter_[c], &lost, c == kClassTcp);
+      absl::Status st = build(b, &engine->prefilter_[c], &lost, c == kClassTcp);
       if (!st.ok()) return st;
       if (!lost.empty()) return absl::InternalError("Hyperscan rejected a pattern it accepted before");
     }
@@ -168,7 +181,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   for (int b = 0; b < app::kNumBuffers; ++b) {
     if (tx_builders[b].empty()) continue;
     std::vector<uint32_t> lost;
-    absl::Status st = PrefilterDatabase::Build(tx_builders[b], &engine->tx_prefilter_[b], &lost);
+    absl::Status st = build(tx_builders[b], &engine->tx_prefilter_[b], &lost, false);
     if (!st.ok()) return st;
     for (uint32_t r : lost) fast_patterns[r].reset();
   }

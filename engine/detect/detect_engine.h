@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/detect/hs_cache.h"
 #include "engine/app/buffers.h"
 #include "engine/decode/packet.h"
 #include "engine/flow/flow.h"
@@ -20,6 +21,9 @@ struct DetectOptions {
   // lifts them for that rule.
   uint32_t pcre_match_limit = 3500;
   uint32_t pcre_depth_limit = 1500;
+  // Where compiled Hyperscan databases are loaded from and stored; null:
+  // always compile. Used during Compile only.
+  HsCache* hs_cache = nullptr;
 };
 
 struct CompileStats {
@@ -28,6 +32,7 @@ struct CompileStats {
   size_t prefilter_patterns = 0; // patterns in all Hyperscan databases
   size_t header_only_rules = 0;  // rules with no payload step
   double compile_seconds = 0;
+  double hyperscan_seconds = 0;  // of compile_seconds: building or loading Hyperscan databases
   // Rules compiled in but unable to match: a protocol or buffer no Kagami
   // parser provides (smb, http2, tls.version ...), or contradictory
   // directions (http.stat_code with flow:to_server).
@@ -99,8 +104,10 @@ class DetectEngine {
  public:
   // Compiles every rule it can; rules that cannot be compiled (a bad regex,
   // a pattern Hyperscan rejects) are left out with a diagnostic appended.
+  // The rules are taken by value: pass a set no longer needed with std::move
+  // and its rules move into the engine instead of being copied.
   static absl::StatusOr<std::shared_ptr<const DetectEngine>> Compile(
-      const rules::RuleSet& rules, const DetectOptions& options,
+      rules::RuleSet rules, const DetectOptions& options,
       std::vector<rules::Diagnostic>* diagnostics);
 
   virtual ~DetectEngine() = default;

@@ -13,10 +13,12 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "engine/detect/hs_cache.h"
 
 namespace kagami::detect {
 
@@ -37,13 +39,14 @@ class PrefilterBuilder {
   size_t pattern_count() const { return patterns_.size(); }
   bool empty() const { return patterns_.empty(); }
 
- private:
-  friend class PrefilterDatabase;
   struct Pattern {
     std::string bytes;
     bool nocase;
     std::vector<uint32_t> rules;
   };
+
+ private:
+  friend class PrefilterDatabase;
   std::vector<Pattern> patterns_;
   absl::flat_hash_map<std::string, uint32_t> by_key_;  // nocase flag + bytes
 };
@@ -54,9 +57,11 @@ class PrefilterDatabase {
   // and their rules returned in `demoted` (the caller verifies those rules
   // without a prefilter). With `with_stream`, the kept patterns are also
   // compiled in streaming mode; if that fails the database simply has no
-  // stream_db() and stream data is scanned in block mode.
+  // stream_db() and stream data is scanned in block mode. With a `cache`,
+  // the databases (and which patterns were refused) are loaded from it when
+  // an entry for these patterns exists, else compiled and stored.
   static absl::Status Build(const PrefilterBuilder& builder, PrefilterDatabase* out,
-                            std::vector<uint32_t>* demoted, bool with_stream = false);
+                            std::vector<uint32_t>* demoted, bool with_stream = false, HsCache* cache = nullptr);
   const hs_database_t* db() const { return db_.get(); }
   // Streaming-mode twin of db(): same ids, every match reported (a
   // SINGLEMATCH stream pattern would report once per stream lifetime).
@@ -70,6 +75,14 @@ class PrefilterDatabase {
   size_t pattern_count() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
 
  private:
+  // Pattern tables for the builder's patterns at `kept` (the databases' ids
+  // are positions in it), once db_ and stream_db_ are set.
+  void Assemble(const PrefilterBuilder& builder, const std::vector<uint32_t>& kept);
+  // A cache entry's payload: the kept positions, then the two serialized
+  // databases; false (with `why`) when it does not fit the builder.
+  bool LoadCached(const PrefilterBuilder& builder, bool with_stream, std::string_view payload,
+                  std::vector<uint32_t>* kept, std::string* why);
+
   HsDatabasePtr db_;
   HsDatabasePtr stream_db_;
   size_t stream_state_size_ = 0;

@@ -54,8 +54,15 @@ inline pid_t StartProgram(const std::string& program, const std::vector<std::str
   return pid;
 }
 
+// Kagami started by a test keeps its Hyperscan cache in the build tree
+// (build/PRESET/test-cache), not the user's or /var/cache, unless the
+// environment names one.
 inline pid_t StartKagami(const std::vector<std::string>& args, const std::string& dir) {
-  return StartProgram(KagamiBinary(), args, dir);
+  const std::string binary = KagamiBinary();
+  if (const size_t slash = binary.rfind("/cli/"); slash != std::string::npos) {
+    setenv("XDG_CACHE_HOME", (binary.substr(0, slash) + "/test-cache").c_str(), /*overwrite=*/0);
+  }
+  return StartProgram(binary, args, dir);
 }
 
 inline ProcessResult WaitKagami(pid_t pid, const std::string& dir) {
