@@ -5,7 +5,7 @@ SHARED ?= $(abspath ../shared)
 KAGAMI := build/release/cli/kagami
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan build-tsan test-tsan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput clean
+.PHONY: all deps build build-asan build-tsan test-tsan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput allocations clean
 
 all: build
 
@@ -94,6 +94,10 @@ bench: build
 
 throughput: build
 	@build/release/bench/throughput --rules $(SHARED)/bench/rules/et-common.rules $(SHARED)/bench/pcaps
+
+# Heap allocations per packet after warm-up, and where they come from.
+allocations: build
+	@build/release/bench/alloc_count --rules $(SHARED)/bench/rules/et-common.rules $(SHARED)/bench/pcaps/*
 
 clean:
 	rm -rf build
