@@ -106,7 +106,7 @@ int RunLive(const LiveArgs& args) {
                  static_cast<unsigned long long>(stats.if_dropped));
     AddTrafficCounters(counters, summary);
     AddAppCounters(counters, summary);
-    if (inspection.threaded()) AddWorkerCounters(inspection.packets_per_worker(), options, summary);
+    if (inspection.threaded()) AddWorkerCounters(inspection, options, summary);
   if (intel.store) {
     summary.AddCounters("intel", {{"indicators", intel.store->size()},
                                   {"feeds", intel.reports.size()},

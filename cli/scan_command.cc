@@ -120,7 +120,7 @@ int RunScan(const ScanArgs& args) {
   summary.SetAnomalies(AnomalyCounts(counters.decoder));
   AddTrafficCounters(counters, summary);
   AddAppCounters(counters, summary);
-  if (inspection.threaded()) AddWorkerCounters(inspection.packets_per_worker(), options, summary);
+  if (inspection.threaded()) AddWorkerCounters(inspection, options, summary);
   if (intel.store) {
     summary.AddCounters("intel", {{"indicators", intel.store->size()},
                                   {"feeds", intel.reports.size()},

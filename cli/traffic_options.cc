@@ -163,16 +163,22 @@ uint32_t WorkerCount(uint32_t requested) {
   return online > 0 ? static_cast<uint32_t>(online) : 1;
 }
 
-void AddWorkerCounters(const std::vector<uint64_t>& packets, const pipeline::ScannerOptions& options,
+void AddWorkerCounters(const pipeline::Inspection& inspection, const pipeline::ScannerOptions& options,
                        output::ScanSummary& summary) {
-  std::vector<std::pair<std::string, uint64_t>> counts;
-  for (size_t i = 0; i < packets.size(); ++i) {
-    counts.emplace_back("packets on worker " + std::to_string(i + 1), packets[i]);
-  }
+  const std::vector<uint64_t> packets = inspection.packets_per_worker();
+  const std::vector<pipeline::ScanCounters> counters = inspection.worker_counters();
   const uint64_t n = packets.empty() ? 1 : packets.size();
-  counts.emplace_back("MiB flow memcap each", options.flow.memcap / n >> 20);
-  counts.emplace_back("MiB stream memcap each", options.stream.memcap / n >> 20);
-  summary.AddCounters("workers", std::move(counts));
+  summary.AddCounters("workers", {{"workers", n},
+                                  {"MiB flow memcap each", options.flow.memcap / n >> 20},
+                                  {"MiB stream memcap each", options.stream.memcap / n >> 20}});
+  for (size_t i = 0; i < packets.size() && i < counters.size(); ++i) {
+    const pipeline::ScanCounters& c = counters[i];
+    summary.AddCounters("worker " + std::to_string(i + 1), {{"packets", packets[i]},
+                                                            {"flows", c.flow.created},
+                                                            {"tcp sessions", c.stream.sessions},
+                                                            {"alerts", c.alerts},
+                                                            {"KiB flow memory", c.flow_memory >> 10}});
+  }
 }
 
 }  // namespace kagami::cli

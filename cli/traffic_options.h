@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "engine/pipeline/inspection.h"
 #include "engine/pipeline/scanner.h"
 
 namespace kagami::cli {
@@ -39,9 +40,10 @@ void AddWorkersOption(CLI::App& app, uint32_t& workers);
 uint32_t WorkerCount(uint32_t requested);
 // --stats-interval SECONDS (scan, live): an EVE stats record that often.
 void AddStatsIntervalOption(CLI::App& app, uint32_t& seconds);
-// The summary's workers line: packets each worker took, and each one's share
-// of the memory caps (which are split between them).
-void AddWorkerCounters(const std::vector<uint64_t>& packets, const pipeline::ScannerOptions& options,
+// The summary's workers lines: how many, each one's share of the memory caps
+// (which are split between them), then per worker the packets it took and
+// its flows, TCP sessions, alerts and flow memory.
+void AddWorkerCounters(const pipeline::Inspection& inspection, const pipeline::ScannerOptions& options,
                        output::ScanSummary& summary);
 
 // "0", "65536", "64kb", "1mb", "2gb" (powers of 1024); false when malformed.

@@ -45,9 +45,12 @@ class Inspection {
     single_->AddCountersTo(c);
     return c;
   }
-  // Packets each worker inspected; empty with one worker.
+  // Packets each worker inspected, and its counts; empty with one worker.
   std::vector<uint64_t> packets_per_worker() const {
     return parallel_ ? parallel_->packets_per_worker() : std::vector<uint64_t>{};
+  }
+  std::vector<ScanCounters> worker_counters() const {
+    return parallel_ ? parallel_->worker_counters() : std::vector<ScanCounters>{};
   }
   bool threaded() const { return parallel_.has_value(); }
 

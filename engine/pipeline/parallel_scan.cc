@@ -1,5 +1,7 @@
 #include "engine/pipeline/parallel_scan.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <compare>
 #include <cstring>
@@ -245,6 +247,11 @@ ScannerOptions WorkerOptions(const ScannerOptions& o, uint32_t n) {
   return w;
 }
 
+// Names the thread for top -H, perf and gdb (at most 15 characters).
+void NameThread(std::thread& t, const std::string& name) {
+  pthread_setname_np(t.native_handle(), name.substr(0, 15).c_str());
+}
+
 }  // namespace
 
 ParallelScan::ParallelScan(std::shared_ptr<const detect::DetectEngine> engine, const ScannerOptions& options,
@@ -286,10 +293,12 @@ void ParallelScan::Start() {
       spare_[w].push_back(worker.batches_.back().get());
     }
     worker.thread_ = std::thread([&worker] { worker.Loop(); });
+    NameThread(worker.thread_, "kagami-w" + std::to_string(w + 1));
   }
   filling_.resize(workers_.size());
   for (uint32_t w = 0; w < workers_.size(); ++w) filling_[w] = TakeBatch(w);
   writer_ = std::thread([this] { WriterLoop(); });
+  NameThread(writer_, "kagami-writer");
 }
 
 ParallelScan::Batch* ParallelScan::TakeBatch(uint32_t w) {
@@ -499,6 +508,12 @@ ScanCounters ParallelScan::counters() const {
   AddCounts(total.defrag, defrag_.counters());
   total.alerts += writer_summary_.alerts();
   return total;
+}
+
+std::vector<ScanCounters> ParallelScan::worker_counters() const {
+  std::vector<ScanCounters> out(workers_.size());
+  for (size_t w = 0; w < workers_.size(); ++w) workers_[w]->scanner_.AddCountersTo(out[w]);
+  return out;
 }
 
 std::vector<uint64_t> ParallelScan::packets_per_worker() const {

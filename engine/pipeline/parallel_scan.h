@@ -88,6 +88,8 @@ class ParallelScan {
   ScanCounters counters() const;
   // After Finish: packets each worker processed (items, ticks excluded).
   std::vector<uint64_t> packets_per_worker() const;
+  // Each worker's own counts (alerts: those it decided itself), after Finish.
+  std::vector<ScanCounters> worker_counters() const;
   // Times the reader waited for a worker to take a batch (a worker behind).
   uint64_t reader_waits() const { return reader_waits_; }
   // After Finish: alerts written (every worker's and the writer's decisions).
