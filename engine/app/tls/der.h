@@ -49,6 +49,14 @@ inline bool ReadTlv(ByteReader& r, Tlv& out) {
   return true;
 }
 
+// ReadTlv, refusing a length in a longer form than needed (DER's rule; BER
+// allows it): a long form for fewer than 128 bytes, or a leading zero octet.
+inline bool ReadMinimalTlv(ByteReader& r, Tlv& out) {
+  if (!ReadTlv(r, out)) return false;
+  const uint8_t l0 = out.start[1];
+  return (l0 & 0x80) == 0 || (out.start[2] != 0 && out.content.left() >= 0x80);
+}
+
 inline bool Expect(ByteReader& r, uint8_t tag, Tlv& out) { return ReadTlv(r, out) && out.tag == tag; }
 
 }  // namespace kagami::app::tls::der

@@ -7,8 +7,14 @@
 namespace kagami::app::tls::x509 {
 namespace {
 
-using der::ReadTlv;
 using der::Tlv;
+
+// Every field here must decode as libcrypto decodes it, and libcrypto
+// refuses some lengths in long form (one with no content after it, at the
+// end of its element: OpenSSL wants a byte past the length octets). Only
+// minimal lengths are read here; a field with any other is left to
+// libcrypto, which takes the long forms it accepts.
+bool ReadField(ByteReader& r, Tlv& out) { return der::ReadMinimalTlv(r, out); }
 
 constexpr uint8_t kUtf8String = 0x0c;
 constexpr uint8_t kNumericString = 0x12;
@@ -167,20 +173,20 @@ int64_t DaysFromEpoch(int64_t y, int m, int d) {
 bool NameText(const uint8_t* der, size_t n, std::string& out) {
   ByteReader r(der, n);
   Tlv name;
-  if (n > kMaxName || !ReadTlv(r, name) || name.tag != der::kSequence || !r.empty()) return false;
+  if (n > kMaxName || !ReadField(r, name) || name.tag != der::kSequence || !r.empty()) return false;
   out.clear();
   ByteReader rdns = name.content;
   bool first = true;
   while (!rdns.empty()) {
     Tlv rdn;
-    if (!ReadTlv(rdns, rdn) || rdn.tag != der::kSet || rdn.content.empty()) return false;
+    if (!ReadField(rdns, rdn) || rdn.tag != der::kSet || rdn.content.empty()) return false;
     ByteReader atvs = rdn.content;
     bool first_in_rdn = true;
     while (!atvs.empty()) {
       Tlv atv, oid, value;
-      if (!ReadTlv(atvs, atv) || atv.tag != der::kSequence) return false;
+      if (!ReadField(atvs, atv) || atv.tag != der::kSequence) return false;
       ByteReader a = atv.content;
-      if (!ReadTlv(a, oid) || oid.tag != der::kOid || !ReadTlv(a, value) || !a.empty()) return false;
+      if (!ReadField(a, oid) || oid.tag != der::kOid || !ReadField(a, value) || !a.empty()) return false;
       const char* attribute = ValidOid(oid.content) ? AttributeName(oid.content) : nullptr;
       if (attribute == nullptr) return false;
       if (!first) out += first_in_rdn ? ", " : " + ";
@@ -196,7 +202,7 @@ bool NameText(const uint8_t* der, size_t n, std::string& out) {
 bool TimeSeconds(const uint8_t* der, size_t n, int64_t& out) {
   ByteReader r(der, n);
   Tlv t;
-  if (!ReadTlv(r, t) || !r.empty()) return false;
+  if (!ReadField(r, t) || !r.empty()) return false;
   const uint8_t* p = t.content.cur();
   const size_t len = t.content.left();
   int64_t year = 0;
@@ -228,7 +234,7 @@ bool DnsNames(const uint8_t* der, size_t n, std::vector<std::string>& out) {
   static constexpr uint8_t kSubjectAltName[] = {0x55, 0x1d, 0x11};  // 2.5.29.17
   ByteReader r(der, n);
   Tlv exts;
-  if (!ReadTlv(r, exts) || exts.tag != der::kSequence || !r.empty() || exts.content.empty()) return false;
+  if (!ReadField(r, exts) || exts.tag != der::kSequence || !r.empty() || exts.content.empty()) return false;
   // Every extension must be well formed (libcrypto decodes them all before
   // looking one up); only the first subjectAltName is read.
   ByteReader e = exts.content;
@@ -236,11 +242,11 @@ bool DnsNames(const uint8_t* der, size_t n, std::vector<std::string>& out) {
   bool found = false;
   while (!e.empty()) {
     Tlv ext, oid, field;
-    if (!ReadTlv(e, ext) || ext.tag != der::kSequence) return false;
+    if (!ReadField(e, ext) || ext.tag != der::kSequence) return false;
     ByteReader x = ext.content;
-    if (!ReadTlv(x, oid) || oid.tag != der::kOid || !ValidOid(oid.content) || !ReadTlv(x, field)) return false;
+    if (!ReadField(x, oid) || oid.tag != der::kOid || !ValidOid(oid.content) || !ReadField(x, field)) return false;
     if (field.tag == der::kBoolean) {  // critical
-      if (field.content.left() != 1 || !ReadTlv(x, field)) return false;
+      if (field.content.left() != 1 || !ReadField(x, field)) return false;
     }
     if (field.tag != der::kOctetString || !x.empty()) return false;
     if (!found && Is(oid.content, kSubjectAltName, sizeof(kSubjectAltName))) {
@@ -250,11 +256,11 @@ bool DnsNames(const uint8_t* der, size_t n, std::vector<std::string>& out) {
   }
   if (!found) return true;
   Tlv seq;
-  if (!ReadTlv(names, seq) || seq.tag != der::kSequence || !names.empty() || seq.content.empty()) return false;
+  if (!ReadField(names, seq) || seq.tag != der::kSequence || !names.empty() || seq.content.empty()) return false;
   ByteReader g = seq.content;
   while (!g.empty()) {
     Tlv name;
-    if (!ReadTlv(g, name)) return false;
+    if (!ReadField(g, name)) return false;
     switch (name.tag) {
       case 0x82:  // [2] dNSName
         out.emplace_back(reinterpret_cast<const char*>(name.content.cur()), name.content.left());

@@ -90,6 +90,20 @@ TEST(X509Name, LeavesWhatItDoesNotHandleToLibcrypto) {
   EXPECT_FALSE(NameText(trailing, text));
   Bytes indefinite = {0x30, 0x80, 0x00, 0x00};
   EXPECT_FALSE(NameText(indefinite, text));
+  // Lengths longer than they need be (BER, not DER): libcrypto refuses an
+  // empty value so encoded at the end of its name (fuzzer finding), takes
+  // others; either way the direct decoder leaves them to it.
+  const Bytes empty_long = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x07, 0x0c, 0x81, 0x00};
+  EXPECT_FALSE(NameText(empty_long, text));
+  const Bytes value_long = {0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55,
+                            0x04, 0x07, 0x0c, 0x81, 0x02, 'a',  'b'};
+  EXPECT_FALSE(NameText(value_long, text));
+  const Bytes zero_octet = {0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55,
+                            0x04, 0x07, 0x0c, 0x82, 0x00, 0x02, 'a',  'b'};
+  EXPECT_FALSE(NameText(zero_octet, text));
+  // The minimal forms of the same names are read.
+  ASSERT_TRUE(NameText(Bytes{0x30, 0x0b, 0x31, 0x09, 0x30, 0x07, 0x06, 0x03, 0x55, 0x04, 0x07, 0x0c, 0x00}, text));
+  EXPECT_EQ(text, "L=");
 }
 
 bool Seconds(uint8_t tag, const std::string& text, int64_t& out) {
