@@ -305,6 +305,9 @@ const std::string& AppLayer::Dotted(size_t* used, std::string_view name) {
 void AppLayer::FillView(const TxUpdate& u, TxView* v) {
   v->Reset(u.proto, u.to_server);
   size_t dots = 0;
+  // Buffers that take work to build are built only for a rule that reads
+  // them; the rest are views of strings the parsers keep anyway.
+  auto wanted = [this](BufferId id) { return (options_.wanted_buffers >> id) & 1; };
   if (u.http) {
     const http::Transaction& t = *u.http;
     // kHeaders means "reading the header block"; the block is complete once
@@ -329,8 +332,12 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
     };
     if (t.request_progress >= P::kBody) {
       set_or_absent(kBufHttpHost, t.host);
-      if (t.host.empty()) v->SetAbsent(kBufHttpHostDot);
-      else v->Set(kBufHttpHostDot, Dotted(&dots, t.host));
+      if (!wanted(kBufHttpHostDot)) {
+      } else if (t.host.empty()) {
+        v->SetAbsent(kBufHttpHostDot);
+      } else {
+        v->Set(kBufHttpHostDot, Dotted(&dots, t.host));
+      }
       set_or_absent(kBufHttpHostRaw, t.host_raw);
       if (t.FindRequestHeader("User-Agent")) v->Set(kBufHttpUserAgent, t.user_agent);
       else v->SetAbsent(kBufHttpUserAgent);
@@ -360,20 +367,24 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
       set_or_absent(kBufHttpHeaderRaw, req ? t.request_headers_raw : t.response_headers_raw);
       set_or_absent(kBufHttpCookie, req ? t.request_cookie : t.response_cookie);
       set_or_absent(kBufHttpContentType, req ? t.request_content_type : t.response_content_type);
-      start_scratch_.assign(req ? t.request_line : t.response_line);
-      start_scratch_.append("\r\n");
-      start_scratch_.append(req ? t.request_headers_raw : t.response_headers_raw);
-      v->Set(kBufHttpStart, start_scratch_);
+      if (wanted(kBufHttpStart)) {
+        start_scratch_.assign(req ? t.request_line : t.response_line);
+        start_scratch_.append("\r\n");
+        start_scratch_.append(req ? t.request_headers_raw : t.response_headers_raw);
+        v->Set(kBufHttpStart, start_scratch_);
+      }
       header(req, "Content-Length", kBufHttpContentLen);
       set_or_absent(kBufHttpProtocol, req ? t.protocol : t.response_protocol);
       // Suricata's http.header_names: CRLF, each name followed by CRLF, CRLF.
-      names_scratch_.assign("\r\n");
-      for (const http::Header& h : req ? t.request_headers : t.response_headers) {
-        names_scratch_.append(h.name);
+      if (wanted(kBufHttpHeaderNames)) {
+        names_scratch_.assign("\r\n");
+        for (const http::Header& h : req ? t.request_headers : t.response_headers) {
+          names_scratch_.append(h.name);
+          names_scratch_.append("\r\n");
+        }
         names_scratch_.append("\r\n");
+        v->Set(kBufHttpHeaderNames, names_scratch_);
       }
-      names_scratch_.append("\r\n");
-      v->Set(kBufHttpHeaderNames, names_scratch_);
     }
     if (req ? request_body_final : response_body_final) {
       set_or_absent(kBufFileData, req ? t.request_body : t.response_body);
@@ -387,7 +398,7 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
       }
       for (const dns::Question& q : m.questions) {
         v->Set(kBufDnsQuery, q.name);
-        v->Set(kBufDnsQueryDot, Dotted(&dots, q.name));
+        if (wanted(kBufDnsQueryDot)) v->Set(kBufDnsQueryDot, Dotted(&dots, q.name));
       }
     }
   } else if (u.tls) {
@@ -405,7 +416,7 @@ void AppLayer::FillView(const TxUpdate& u, TxView* v) {
         v->SetAbsent(kBufTlsSniDot);
       } else {
         v->Set(kBufTlsSni, ch.sni);
-        v->Set(kBufTlsSniDot, Dotted(&dots, ch.sni));
+        if (wanted(kBufTlsSniDot)) v->Set(kBufTlsSniDot, Dotted(&dots, ch.sni));
       }
       v->Set(kBufJa3Hash, ch.ja3_hash);
       v->Set(kBufJa3String, ch.ja3_string);

@@ -32,6 +32,10 @@ struct AppLayerOptions {
   // Bytes per direction protocol detection may look at before it gives up
   // (the flow is then "failed": packet rules still run, app rules do not).
   uint32_t detect_bytes = 4096;
+  // BufferId bits some loaded rule inspects: FillView builds the buffers
+  // that cost work to make (dotted names, http.start, http.header_names)
+  // only when wanted. All by default.
+  uint64_t wanted_buffers = ~uint64_t{0};
 };
 
 struct AppCounters {

@@ -17,6 +17,7 @@ app::AppLayerOptions AppOptionsFor(const ScannerOptions& o, const detect::Detect
   constexpr uint64_t kBodies = (uint64_t{1} << app::kBufHttpRequestBody) | (uint64_t{1} << app::kBufHttpResponseBody) |
                                (uint64_t{1} << app::kBufFileData);
   if (engine && (engine->stats().app_buffers_used & kBodies) == 0) a.http.keep_bodies = false;
+  if (engine) a.wanted_buffers = engine->stats().app_buffers_used;
   a.http.stream_depth = o.stream.depth;
   return a;
 }
@@ -178,8 +179,14 @@ void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, c
       tx_fc.stream = nullptr;
       tx_fc.pseudo = true;
     }
-    app_.FillView(u, &tx_view_);
-    detect_->InspectTx(*p, tx_fc, tx_view_, *u.state, alerts_buffer_);
+    // No transaction rule: nothing to build a view for (intel and EVE read
+    // the transaction itself).
+    if (engine_->stats().tx_rules > 0) {
+      app_.FillView(u, &tx_view_);
+      detect_->InspectTx(*p, tx_fc, tx_view_, *u.state, alerts_buffer_);
+    } else {
+      alerts_buffer_.clear();
+    }
     output::EveContext ctx = ContextFor(*p, &f, source);
     ctx.app_proto = app::AppProtoName(u.proto);
     ctx.tx = &u;

@@ -188,6 +188,38 @@ TEST(AppLayerHttp, UserAgentAndHostBuffers) {
   EXPECT_NE(alerts[0].line.find("\"http_user_agent\":\"EvilBot/1.0\""), std::string::npos) << alerts[0].line;
 }
 
+// The buffers built only for a rule that reads them (dotted host, http.start,
+// http.header_names) are there when one does, alone or beside others; an
+// engine that reads none of them still sees the rest.
+TEST(AppLayerHttp, BuffersBuiltOnDemandAreThereForTheirRules) {
+  constexpr char kBuilt[] =
+      "alert http any any -> any any (msg:\"dot\"; http.host; dotprefix; content:\".example.com\"; endswith; "
+      "sid:31;)\n"
+      "alert http any any -> any any (msg:\"start\"; http.start; content:\"GET /x HTTP/1.1|0d 0a|Host\"; "
+      "sid:32;)\n"
+      "alert http any any -> any any (msg:\"names\"; http.header_names; content:\"|0d 0a|User-Agent|0d 0a|\"; "
+      "sid:33;)\n";
+  constexpr char kPlain[] =
+      "alert http any any -> any any (msg:\"ua\"; http.user_agent; content:\"EvilBot/1.0\"; sid:34;)\n";
+  for (const std::string& rules : {std::string(kBuilt), std::string(kPlain), std::string(kBuilt) + kPlain}) {
+    SCOPED_TRACE(rules);
+    Harness h(rules);
+    TcpSession s(kClient, 40010, kServer, 80);
+    h.Feed(Exchange(s, HttpGet("/x", "c2.example.com", "User-Agent: EvilBot/1.0\r\n"), HttpOk("fine")));
+    h.Finish();
+    const bool built = rules.find("sid:31;") != std::string::npos;
+    const bool plain = rules.find("sid:34;") != std::string::npos;
+    if (built) {
+      EXPECT_EQ(h.hits(31), 1u);
+      EXPECT_EQ(h.hits(32), 1u);
+      EXPECT_EQ(h.hits(33), 1u);
+    }
+    if (plain) {
+      EXPECT_EQ(h.hits(34), 1u);
+    }
+  }
+}
+
 TEST(AppLayerHttp, StatCodeAndUriInOneRuleFireOnTheResponseOnce) {
   constexpr char kRules[] =
       "alert http any any -> any any (msg:\"uri+404\"; http.uri; content:\"/gate.php\"; http.stat_code; "
