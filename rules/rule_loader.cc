@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 #include "rules/text_util.h"
 #include "rules/classification.h"
@@ -136,6 +138,7 @@ class Loader {
         std::string_view t = Trim(line, &lead);
         if (t.empty() || t.front() == '#') continue;
         if (t.starts_with("include") && t.size() > 7 && IsSpace(t[7])) {
+          Flush();  // the included file's rules come after the ones before the line
           Include(t.substr(8), {map.file, line_no, static_cast<int>(lead) + 1}, base_dir);
           continue;
         }
@@ -156,9 +159,10 @@ class Loader {
         continue;
       }
       open = false;
-      ParseOne(rule, map);
+      Queue(rule, map);
     }
-    if (open) ParseOne(rule, map);
+    if (open) Queue(rule, map);
+    Flush();
   }
 
   RuleSet Take() { return std::move(set_); }
@@ -176,25 +180,84 @@ class Loader {
     LoadFile(target.string(), &where);
   }
 
-  void ParseOne(std::string_view text, const SourceMap& map) {
+  // A logical rule waiting to be parsed, with where its pieces came from.
+  struct Pending {
+    std::string text;
+    SourceMap map;
+  };
+  struct Parsed {
+    Rule rule;
+    bool ok = false;
+    Diagnostic error;
+  };
+  // Below this many rules a batch is parsed on the calling thread alone: a
+  // thread costs more than it saves.
+  static constexpr size_t kRulesPerThread = 2000;
+
+  void Queue(std::string_view text, const SourceMap& map) {
     size_t end = text.size();
     while (end > 0 && IsSpace(text[end - 1])) --end;
-    text = text.substr(0, end);
-    Rule rule;
-    RuleParser parser(&env_, text, &map);
-    if (!parser.Parse(&rule)) {
-      set_.diagnostics.push_back(MakeError(map.At(parser.error().offset), parser.error().message));
-      return;
+    pending_.push_back({std::string(text.substr(0, end)), map});
+  }
+
+  static void ParseRange(std::vector<Pending>& pending, std::vector<Parsed>& out, size_t from, size_t to,
+                         ParseEnv* env) {
+    for (size_t i = from; i < to; ++i) {
+      Pending& p = pending[i];
+      Parsed& r = out[i];
+      RuleParser parser(env, p.text, &p.map);
+      r.ok = parser.Parse(&r.rule);
+      if (!r.ok) {
+        r.error = MakeError(p.map.At(parser.error().offset), parser.error().message);
+        continue;
+      }
+      r.rule.location = p.map.At(0);
+      r.rule.text = std::move(p.text);
     }
-    rule.location = map.At(0);
-    rule.text = std::string(text);
-    auto [it, inserted] = seen_.try_emplace({rule.gid, rule.sid}, rule.location);
-    if (!inserted) {
-      set_.diagnostics.push_back(MakeError(rule.location, Cat("duplicate rule gid ", rule.gid, " sid ", rule.sid,
-                                                                       ": first defined at ", LocationText(it->second))));
-      return;
+  }
+
+  // Parses the queued rules and adds them in file order. Rules parse
+  // independently, so a large batch is split over the CPUs, each part with
+  // its own copy of the environment (its address and port caches are
+  // written while parsing); duplicate sids are then found in order.
+  void Flush() {
+    const size_t n = pending_.size();
+    if (n == 0) return;
+    std::vector<Parsed> parsed(n);
+    const size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+    const size_t parts = std::clamp<size_t>(n / kRulesPerThread, 1, cpus);
+    std::vector<ParseEnv> envs(parts - 1, env_);
+    std::vector<std::thread> threads;
+    size_t started = 1;
+    for (; started < parts; ++started) {
+      try {
+        threads.emplace_back(ParseRange, std::ref(pending_), std::ref(parsed), n * started / parts,
+                             n * (started + 1) / parts, &envs[started - 1]);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: this thread parses the rest
+      }
     }
-    set_.rules.push_back(std::move(rule));
+    ParseRange(pending_, parsed, 0, n / parts, &env_);
+    if (started < parts) ParseRange(pending_, parsed, n * started / parts, n, &env_);
+    for (std::thread& t : threads) t.join();
+    pending_.clear();
+    if (set_.rules.capacity() < set_.rules.size() + n) {
+      set_.rules.reserve(std::max(set_.rules.size() + n, 2 * set_.rules.capacity()));
+    }
+    for (Parsed& r : parsed) {
+      if (!r.ok) {
+        set_.diagnostics.push_back(std::move(r.error));
+        continue;
+      }
+      auto [it, inserted] = seen_.try_emplace({r.rule.gid, r.rule.sid}, r.rule.location);
+      if (!inserted) {
+        set_.diagnostics.push_back(MakeError(r.rule.location, Cat("duplicate rule gid ", r.rule.gid, " sid ",
+                                                                  r.rule.sid, ": first defined at ",
+                                                                  LocationText(it->second))));
+        continue;
+      }
+      set_.rules.push_back(std::move(r.rule));
+    }
   }
 
   ParseEnv env_;
@@ -202,6 +265,7 @@ class Loader {
   RuleSet set_;
   std::map<std::pair<uint32_t, uint32_t>, SourceLocation> seen_;
   std::vector<std::string> stack_;
+  std::vector<Pending> pending_;  // parsed at the next include or the end of the text
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <numeric>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/detect/detect_engine_impl.h"
@@ -42,8 +43,9 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
   engine->compiled_.reserve(ruleset.rules.size());
   fast_patterns.reserve(ruleset.rules.size());
   stream_patterns.reserve(ruleset.rules.size());
+  PcreBatch pcres(ruleset.rules, std::thread::hardware_concurrency());
   for (rules::Rule& rule : ruleset.rules) {
-    auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flow_var_names_);
+    auto result = CompileRule(rule, &engine->pcre_codes_, &engine->flow_var_names_, &pcres);
     if (!result.ok()) {
       ++stats.rules_rejected;
       if (diagnostics) {

@@ -1,5 +1,10 @@
 #include "engine/detect/pcre_matcher.h"
 
+#include <algorithm>
+#include <system_error>
+#include <thread>
+#include <variant>
+
 #include "absl/strings/str_cat.h"
 
 namespace kagami::detect {
@@ -29,6 +34,44 @@ absl::StatusOr<PcreCodePtr> CompilePcre(const rules::PcreOption& option) {
   // JIT failure is not fatal: the interpreter gives the same answers.
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   return PcreCodePtr(code);
+}
+
+PcreBatch::PcreBatch(const std::vector<rules::Rule>& rules, unsigned threads) {
+  for (const rules::Rule& rule : rules) {
+    for (const rules::DetectStep& step : rule.steps) {
+      if (const auto* p = std::get_if<rules::PcreOption>(&step.option)) options_.push_back(p);
+    }
+  }
+  results_.reserve(options_.size());
+  for (size_t i = 0; i < options_.size(); ++i) results_.emplace_back(absl::UnknownError("not compiled"));
+  index_.reserve(options_.size());
+  for (size_t i = 0; i < options_.size(); ++i) index_.emplace(options_[i], i);
+  taken_.assign(options_.size(), false);
+  auto compile = [this](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) results_[i] = CompilePcre(*options_[i]);
+  };
+  const size_t n = options_.size();
+  // A thread is worth starting for a few hundred regexes, not for a handful.
+  const size_t parts = std::clamp<size_t>(n / 256, 1, std::max(1u, threads));
+  std::vector<std::thread> pool;
+  size_t started = 1;
+  for (; started < parts; ++started) {
+    try {
+      pool.emplace_back(compile, n * started / parts, n * (started + 1) / parts);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  compile(0, n / parts);
+  if (started < parts) compile(n * started / parts, n);
+  for (std::thread& t : pool) t.join();
+}
+
+absl::StatusOr<PcreCodePtr> PcreBatch::Take(const rules::PcreOption& option) {
+  auto it = index_.find(&option);
+  if (it == index_.end() || taken_[it->second]) return CompilePcre(option);
+  taken_[it->second] = true;
+  return std::move(results_[it->second]);
 }
 
 PcreMatcher::PcreMatcher(uint32_t match_limit, uint32_t depth_limit) {

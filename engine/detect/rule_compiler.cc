@@ -144,7 +144,7 @@ bool ProtocolClasses(const std::string& protocol, ClassMask* classes) {
 
 absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
                                               std::vector<PcreCodePtr>* pcre_codes,
-                                              FlowVarNames* names) {
+                                              FlowVarNames* names, PcreBatch* batch) {
   RuleCompileResult out;
   CompiledRule& cr = out.rule;
   const std::string proto = absl::AsciiStrToLower(rule.protocol);
@@ -264,7 +264,7 @@ absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
             if (c.startswith && !c.offset) c.offset = Operand{0, -1};
             cs.op = std::move(c);
           } else if constexpr (std::is_same_v<T, rules::PcreOption>) {
-            auto code = CompilePcre(opt);
+            auto code = batch ? batch->Take(opt) : CompilePcre(opt);
             if (!code.ok()) return code.status();
             PcreStep p;
             p.code = reinterpret_cast<const pcre2_real_code_8*>(code->get());

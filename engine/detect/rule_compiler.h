@@ -44,9 +44,10 @@ struct FlowVarNames {
 };
 
 // `pcre_codes` receives the compiled regexes (the CompiledRule points into
-// them); `names` interns the rule's flowbit and flowint names.
+// them), taken from `batch` when given (compiled ahead), else compiled here;
+// `names` interns the rule's flowbit and flowint names.
 absl::StatusOr<RuleCompileResult> CompileRule(const rules::Rule& rule,
                                               std::vector<PcreCodePtr>* pcre_codes,
-                                              FlowVarNames* names);
+                                              FlowVarNames* names, PcreBatch* batch = nullptr);
 
 }  // namespace kagami::detect

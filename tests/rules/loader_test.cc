@@ -183,6 +183,57 @@ TEST_F(LoaderFiles, UnreadablePathAndDuplicateAcrossFiles) {
   EXPECT_EQ(set.diagnostics[1].location.file, (dir_ / "nope.rules").string());
 }
 
+// A file large enough to be parsed on several threads gives what parsing
+// one rule after another would: rules in file order, errors at their lines
+// in order, duplicates told against the first definition even when the two
+// fall in different parts, and an include in the middle placed where it is.
+TEST_F(LoaderFiles, LargeFilesParseAsIfInOrder) {
+  constexpr int kRules = 9001;
+  Write("mid.rules", "alert tcp any any -> any any (msg:\"included\"; sid:900000;)\n");
+  std::string text;
+  std::vector<uint32_t> expected_sids;
+  std::vector<std::string> expected_errors;
+  const std::string path = (dir_ / "big.rules").string();
+  for (int i = 1; i <= kRules; ++i) {
+    if (i == kRules / 2) {
+      text += "include mid.rules\n";
+      expected_sids.push_back(900000);
+      continue;
+    }
+    if (i % 1000 == 7) {  // a bad rule: an unknown keyword
+      text += "alert tcp any any -> any any (nosuchkeyword; sid:" + std::to_string(i) + ";)\n";
+      expected_errors.push_back(path + ":" + std::to_string(i) + ":31: error: unknown keyword 'nosuchkeyword'");
+      continue;
+    }
+    if (i % 1500 == 0) {  // the sid of a rule in the first part again
+      text += "alert udp any any -> any any (sid:" + std::to_string(i / 1500) + ";)\n";
+      expected_errors.push_back(path + ":" + std::to_string(i) + ":1: error: duplicate rule gid 1 sid " +
+                                std::to_string(i / 1500) + ": first defined at " + path + ":" +
+                                std::to_string(i / 1500));
+      continue;
+    }
+    // Addresses and ports from variables: every part resolves them itself.
+    text += "alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (content:\"r" + std::to_string(i) + "\"; sid:" +
+            std::to_string(i) + ";)\n";
+    expected_sids.push_back(static_cast<uint32_t>(i));
+  }
+  Write("big.rules", text);
+  RuleSet set = LoadRules({path}, {});
+  std::vector<uint32_t> sids;
+  for (const Rule& r : set.rules) sids.push_back(r.sid);
+  EXPECT_EQ(sids, expected_sids);
+  std::vector<std::string> errors;
+  for (const Diagnostic& d : set.diagnostics) errors.push_back(d.ToString());
+  EXPECT_EQ(errors, expected_errors);
+  ASSERT_EQ(set.rules.size(), expected_sids.size());
+  const Rule& last = set.rules.back();
+  EXPECT_EQ(last.location.line, kRules);
+  EXPECT_EQ(last.text, "alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (content:\"r9001\"; sid:9001;)");
+  EXPECT_TRUE(last.dst_port.Contains(80));
+  EXPECT_FALSE(last.dst_port.Contains(81));
+  EXPECT_FALSE(last.src_addr.empty());
+}
+
 TEST_F(LoaderFiles, ClassificationFile) {
   std::string c = Write("class.config",
                         "# comment\nconfig classification: my-class,My Class,2\nconfig classification: broken\n"
