@@ -22,6 +22,8 @@ namespace {
 constexpr char kMagic[8] = {'K', 'A', 'G', 'A', 'M', 'I', 'H', 'S'};
 constexpr uint32_t kFormat = 1;
 constexpr size_t kHeaderSize = 8 + 4 + 4 + 32 + 8 + 32;
+// ET Open's largest database is under 1 MB; a file past this is not ours.
+constexpr uint64_t kMaxFile = uint64_t{1} << 30;
 
 HsCache::Key Sha256(std::string_view a, std::string_view b = {}) {
   HsCache::Key out{};
@@ -121,9 +123,7 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   }
   auto reject = [&](std::string_view why) -> std::optional<std::string> {
     close(fd);
-    ++stats_.rejected;
-    ++stats_.misses;
-    Warn(absl::StrCat("hyperscan cache: ", path, ": ", std::string(why), "; ignored, compiling and rewriting it"));
+    Rejected(path, why);
     return std::nullopt;
   };
   struct stat st;
@@ -131,6 +131,7 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   // Bytes handed to Hyperscan must come from no one else.
   if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) return reject("not owned by this user or writable by others");
   if (static_cast<uint64_t>(st.st_size) < kHeaderSize) return reject("truncated header");
+  if (static_cast<uint64_t>(st.st_size) > kMaxFile) return reject("larger than any database");
   std::string file(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
   while (got < file.size()) {
@@ -150,9 +151,7 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   Key digest;
   std::memcpy(digest.data(), p + 56, 32);
   auto fail = [&](std::string_view why) -> std::optional<std::string> {
-    ++stats_.rejected;
-    ++stats_.misses;
-    Warn(absl::StrCat("hyperscan cache: ", path, ": ", std::string(why), "; ignored, compiling and rewriting it"));
+    Rejected(path, why);
     return std::nullopt;
   };
   if (std::memcmp(p, kMagic, sizeof kMagic) != 0) return fail("not a Kagami cache file");
@@ -170,9 +169,13 @@ std::optional<std::string> HsCache::Load(const Key& key) {
 
 void HsCache::Unusable(const Key& key, std::string_view why) {
   --stats_.hits;
+  Rejected(PathOf(key), why);
+}
+
+void HsCache::Rejected(const std::string& path, std::string_view why) {
   ++stats_.rejected;
   ++stats_.misses;
-  Warn(absl::StrCat("hyperscan cache: ", PathOf(key), ": ", std::string(why), "; ignored, compiling and rewriting it"));
+  Warn(absl::StrCat("hyperscan cache: ", path, ": ", std::string(why), "; ignored, compiling and rewriting it"));
 }
 
 void HsCache::Store(const Key& key, std::string_view payload) {

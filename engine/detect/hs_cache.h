@@ -73,6 +73,8 @@ class HsCache {
  private:
   std::string PathOf(const Key& key) const;
   void Warn(std::string message);
+  // An entry found bad: counted (rejected, and a miss) and reported.
+  void Rejected(const std::string& path, std::string_view why);
 
   std::string dir_;
   bool dir_ready_ = false;   // created or found
