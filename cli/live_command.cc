@@ -87,7 +87,7 @@ int RunLive(const LiveArgs& args) {
                  args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0}, workers,
                  workers == 1 ? "worker" : "workers");
   }
-  summary.AddFile();
+  summary.set_interface(args.interface);
   absl::Status status = inspection.Run(**live, &control);
   g_live = nullptr;
   inspection.Finish();

@@ -76,10 +76,12 @@ void ScanSummary::MergeAlerts(const ScanSummary& other) {
 
 void ScanSummary::Print(FILE* out) const {
   const double secs = elapsed_seconds();
-  std::string text = absl::StrCat(
-      "kagami: scanned ", FormatCount(files_), Plural(files_, " file, ", " files, "),
-      FormatCount(packets_), Plural(packets_, " packet, ", " packets, "), FormatBytes(bytes_),
-      secs < 1 ? absl::StrFormat(" in %.3f s", secs) : absl::StrFormat(" in %.2f s", secs));
+  std::string text =
+      interface_.empty()
+          ? absl::StrCat("kagami: scanned ", FormatCount(files_), Plural(files_, " file, ", " files, "))
+          : absl::StrCat("kagami: captured on ", interface_, ": ");
+  absl::StrAppend(&text, FormatCount(packets_), Plural(packets_, " packet, ", " packets, "), FormatBytes(bytes_),
+                  secs < 1 ? absl::StrFormat(" in %.3f s", secs) : absl::StrFormat(" in %.2f s", secs));
   if (secs > 0) {
     const auto pps = static_cast<uint64_t>(static_cast<double>(packets_) / secs);
     const double mbps = static_cast<double>(bytes_) * 8.0 / 1e6 / secs;

@@ -30,6 +30,9 @@ class ScanSummary {
   void set_elapsed_seconds(double s) { elapsed_override_ = s; }
 
   void AddFile() { ++files_; }
+  // Live capture: the first line says what was captured on `interface`
+  // rather than counting files.
+  void set_interface(std::string interface) { interface_ = std::move(interface); }
   void AddPacket(uint32_t wirelen) {
     ++packets_;
     bytes_ += wirelen;
@@ -91,6 +94,7 @@ class ScanSummary {
   double elapsed_override_ = -1;
 
   uint64_t files_ = 0;
+  std::string interface_;  // live capture; empty for files
   uint64_t packets_ = 0;
   uint64_t bytes_ = 0;
   uint64_t alerts_ = 0;

@@ -99,6 +99,16 @@ TEST(ScanSummary, SingularsAndZeroTime) {
   EXPECT_THAT(out, StartsWith("kagami: scanned 1 file, 1 packet, 100 B in 0.000 s\n"));
 }
 
+TEST(ScanSummary, LiveCaptureNamesTheInterface) {
+  ScanSummary s;
+  s.set_interface("eth1");
+  s.AddPacket(100);
+  s.AddPacket(50);
+  s.set_elapsed_seconds(2);
+  const std::string out = Capture([&](FILE* f) { s.Print(f); });
+  EXPECT_THAT(out, StartsWith("kagami: captured on eth1: 2 packets, 150 B in 2.00 s (1 packets/s, 0.0 Mbit/s)\n"));
+}
+
 TEST(ScanSummary, AlertTableSortedByCountAndMergedBySignature) {
   ScanSummary s;
   s.set_elapsed_seconds(1);
