@@ -51,6 +51,9 @@ int StreamPrefilter::OnMatch(unsigned id, unsigned long long, unsigned long long
   } else {
     self->stamp_[id] = self->generation_;
     self->slot_[id] = static_cast<uint32_t>(st.hits_.size());
+    // Room for a few at once: growing one by one cost four allocations per
+    // stream direction on the packets that found its first matches.
+    if (st.hits_.capacity() == 0) st.hits_.reserve(8);
     st.hits_.push_back(StreamScanState::Hit{id, end});
   }
   // A pattern longer than the window seen so far is not in the chunk: the

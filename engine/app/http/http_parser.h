@@ -170,7 +170,10 @@ class HttpParser {
   void OnResponseLine(Side& s);
   void JunkToBody(Side& s, Transaction* tx);
   void StartBodyUntilClose(Side& s, Transaction* tx);
+  // The current line as it came, its terminator included: a copy (for bytes
+  // fed back through the parser), or appended where it is kept.
   static std::string LineBytes(const Side& s);
+  static void AppendLineBytes(const Side& s, std::string& out);
   void OnHeaderLine(Side& s, Transaction* tx, bool request);
   void HeaderContentLine(Side& s, Transaction* tx, bool request);
   void EndHeaders(Side& s, Transaction* tx, bool request);
