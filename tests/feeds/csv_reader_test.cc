@@ -564,7 +564,7 @@ TEST(CsvReader, FileReadInBlocksMatchesString) {
 // The Tick (BRONZE BUTLER) list: every network and file-hash row loads; the
 // byte and URI patterns are not indicators Kagami matches.
 TEST(CsvReader, TickIndicatorList) {
-  const std::string path = "/work/shared/intel/tick/indicators.csv";
+  const std::string path = std::string(KAGAMI_SOURCE_DIR) + "/../shared/intel/tick/indicators.csv";
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) GTEST_SKIP() << path << " is not present";
   CollectingSink sink;

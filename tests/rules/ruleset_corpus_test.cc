@@ -33,7 +33,10 @@ std::string Reason(const std::string& message) {
   return out;
 }
 
-void Report(const char* path) {
+// `name` is a file of ../shared/bench/rules beside the source tree.
+void Report(const std::string& name) {
+  const std::string full = std::string(KAGAMI_SOURCE_DIR) + "/../shared/bench/rules/" + name;
+  const char* path = full.c_str();
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
   auto start = std::chrono::steady_clock::now();
   RuleSet set = LoadRules({path}, LoadOptions{});
@@ -50,9 +53,9 @@ void Report(const char* path) {
   EXPECT_GT(set.rules.size(), 0u);
 }
 
-TEST(RulesetCorpus, EtOpen) { Report("/work/shared/bench/rules/et-open.rules"); }
-TEST(RulesetCorpus, EtCommon) { Report("/work/shared/bench/rules/et-common.rules"); }
-TEST(RulesetCorpus, Snort3Community) { Report("/work/shared/bench/rules/snort3-community.rules"); }
+TEST(RulesetCorpus, EtOpen) { Report("et-open.rules"); }
+TEST(RulesetCorpus, EtCommon) { Report("et-common.rules"); }
+TEST(RulesetCorpus, Snort3Community) { Report("snort3-community.rules"); }
 
 }  // namespace
 }  // namespace kagami::rules
