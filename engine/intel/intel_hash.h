@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/mix64.h"
 #include "rules/feeds/indicator.h"
 
 namespace kagami::intel {
@@ -24,16 +25,8 @@ inline uint64_t Fnv1a64(std::string_view s, uint64_t h = kFnvOffset) {
   return h;
 }
 
-// Spreads every input bit over the whole word. FNV's low bits depend on few
-// input bits, and the tables index with the low bits.
-inline uint64_t Mix64(uint64_t h) {
-  h ^= h >> 31;
-  h *= 0x7fb5d329728ea185ULL;
-  h ^= h >> 27;
-  h *= 0x81dadef4bc2dd44dULL;
-  h ^= h >> 33;
-  return h;
-}
+// Mix64 (common/mix64.h) spreads FNV's weak low bits, which the tables
+// index with, over the whole word.
 
 // Domain keys are hashed one byte at a time, last byte first, so that
 // walking a name from its end the running state at each label boundary is

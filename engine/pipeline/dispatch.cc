@@ -2,28 +2,20 @@
 
 #include <cstring>
 
+#include "common/mix64.h"
 #include "engine/flow/flow_table.h"
 
 namespace kagami::pipeline {
 namespace {
 
-// A 64-bit finaliser (splitmix64's): the key's fields are mostly small and
-// alike, and WorkerFor reads the top bits.
-uint64_t Mix(uint64_t h) {
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
-
+// Each step goes through Mix64: the key's fields are mostly small and alike,
+// and WorkerFor reads the top bits.
 uint64_t HashAddresses(uint64_t h, const IpAddress& a, const IpAddress& b) {
   for (const IpAddress* ip : {&a, &b}) {
     uint64_t w[2];
     std::memcpy(w, ip->bytes().data(), 16);
-    h = Mix(h ^ w[0]);
-    h = Mix(h ^ w[1]);
+    h = Mix64(h ^ w[0]);
+    h = Mix64(h ^ w[1]);
   }
   return h;
 }
@@ -37,7 +29,7 @@ uint64_t DispatchHash(const decode::Packet& p, DispatchKind kind) {
     case DispatchKind::kFragment: {
       const bool src_low = p.src < p.dst;
       uint64_t h = HashAddresses(vlans, src_low ? p.src : p.dst, src_low ? p.dst : p.src);
-      return Mix(h ^ (uint64_t{p.frag_id} << 8 | p.ip_proto));
+      return Mix64(h ^ (uint64_t{p.frag_id} << 8 | p.ip_proto));
     }
     case DispatchKind::kTunnelCarrier: {
       const bool src_low = p.src < p.dst;
@@ -48,7 +40,7 @@ uint64_t DispatchHash(const decode::Packet& p, DispatchKind kind) {
   bool from_lo;
   const flow::FlowKey k = flow::KeyOf(p, &from_lo);
   uint64_t h = HashAddresses(vlans, k.lo_addr, k.hi_addr);
-  return Mix(h ^ (uint64_t{k.lo_port} << 32 | uint64_t{k.hi_port} << 16 | k.proto));
+  return Mix64(h ^ (uint64_t{k.lo_port} << 32 | uint64_t{k.hi_port} << 16 | k.proto));
 }
 
 }  // namespace kagami::pipeline

@@ -42,11 +42,37 @@ struct Cond {
   detect::Alert::Deferred deferred = detect::Alert::Deferred::kNo;
   bool pass = false;
   uint64_t group = 0;
+  // The packet fields a rate limit tracks by (addresses, ports, protocol,
+  // VLANs), kept from the worker's packet and given back to the writer's
+  // tracker as a packet of its own.
   IpAddress src, dst;
   uint16_t src_port = 0, dst_port = 0;
   uint8_t ip_proto = 0, vlan_count = 0;
   std::array<uint16_t, 2> vlan_id{};
   int64_t ts_ns = 0;
+
+  void KeepHeader(const decode::Packet& p) {
+    src = p.src;
+    dst = p.dst;
+    src_port = p.src_port;
+    dst_port = p.dst_port;
+    ip_proto = p.ip_proto;
+    vlan_count = p.vlan_count;
+    vlan_id = p.vlan_id;
+    ts_ns = p.view ? p.view->ts_ns : 0;
+  }
+  decode::Packet HeaderPacket() const {
+    decode::Packet p;
+    p.ip_version = src.is_v4() ? 4 : 6;
+    p.src = src;
+    p.dst = dst;
+    p.src_port = src_port;
+    p.dst_port = dst_port;
+    p.ip_proto = ip_proto;
+    p.vlan_count = vlan_count;
+    p.vlan_id = vlan_id;
+    return p;
+  }
 };
 
 }  // namespace
@@ -125,14 +151,7 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
     c.deferred = alert.deferred;
     c.pass = alert.rule->action == rules::Action::kPass;
     c.group = group;
-    c.src = p.src;
-    c.dst = p.dst;
-    c.src_port = p.src_port;
-    c.dst_port = p.dst_port;
-    c.ip_proto = p.ip_proto;
-    c.vlan_count = p.vlan_count;
-    c.vlan_id = p.vlan_id;
-    c.ts_ns = p.view ? p.view->ts_ns : 0;
+    c.KeepHeader(p);
     out_batch_->conds.push_back(c);
     const auto at = static_cast<int32_t>(out_batch_->conds.size() - 1);
     if (c.pass) {
@@ -581,16 +600,7 @@ void ParallelScan::WriterLoop() {
     if (group_passed) return;  // a pass rule before it in the same inspection
     const rules::Rule& rule = engine_->rules()[c.rule_index];
     if (c.deferred != detect::Alert::Deferred::kNo) {
-      decode::Packet p;
-      p.ip_version = c.src.is_v4() ? 4 : 6;
-      p.src = c.src;
-      p.dst = c.dst;
-      p.src_port = c.src_port;
-      p.dst_port = c.dst_port;
-      p.ip_proto = c.ip_proto;
-      p.vlan_count = c.vlan_count;
-      p.vlan_id = c.vlan_id;
-      const bool ok = detect::PassesRateLimits(thresholds_, c.rule_index, rule, p, c.ts_ns);
+      const bool ok = detect::PassesRateLimits(thresholds_, c.rule_index, rule, c.HeaderPacket(), c.ts_ns);
       if (!ok || c.deferred == detect::Alert::Deferred::kRateLimitsSuppressed) return;
     }
     if (c.pass) {
