@@ -21,9 +21,15 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* error
     close(fd);
     return false;
   }
+  const bool ok = ReadToEnd(fd, S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0, out, error);
+  close(fd);
+  return ok;
+}
+
+bool ReadToEnd(int fd, size_t size_hint, std::string* out, std::string* error) {
   out->clear();
   // The size is a hint (a pipe or /proc file says 0); read to the end.
-  out->resize(S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 65536);
+  out->resize(size_hint > 0 ? size_hint + 1 : 65536);
   size_t got = 0;
   for (;;) {
     if (got == out->size()) out->resize(out->size() * 2);
@@ -31,13 +37,11 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* error
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *error = std::strerror(errno);
-      close(fd);
       return false;
     }
     if (n == 0) break;
     got += static_cast<size_t>(n);
   }
-  close(fd);
   out->resize(got);
   return true;
 }

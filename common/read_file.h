@@ -10,4 +10,9 @@ namespace kagami {
 // directory", or the system's message); `out` then holds nothing useful.
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* error);
 
+// Reads an open descriptor to its end into `out`; `size_hint` (the size
+// fstat gave, 0 when unknown) sizes the first read. False with the system's
+// message in `error`.
+bool ReadToEnd(int fd, size_t size_hint, std::string* out, std::string* error);
+
 }  // namespace kagami

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/read_file.h"
 
 namespace kagami::detect {
 namespace {
@@ -121,10 +122,13 @@ std::optional<std::string> HsCache::Load(const Key& key) {
     ++stats_.misses;
     return std::nullopt;
   }
-  auto reject = [&](std::string_view why) -> std::optional<std::string> {
-    close(fd);
+  auto fail = [&](std::string_view why) -> std::optional<std::string> {
     Rejected(path, why);
     return std::nullopt;
+  };
+  auto reject = [&](std::string_view why) {  // while the file is open
+    close(fd);
+    return fail(why);
   };
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return reject("not a regular file");
@@ -132,15 +136,10 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) return reject("not owned by this user or writable by others");
   if (static_cast<uint64_t>(st.st_size) < kHeaderSize) return reject("truncated header");
   if (static_cast<uint64_t>(st.st_size) > kMaxFile) return reject("larger than any database");
-  std::string file(static_cast<size_t>(st.st_size), '\0');
-  size_t got = 0;
-  while (got < file.size()) {
-    const ssize_t n = read(fd, file.data() + got, file.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return reject(n == 0 ? "shorter than its size" : std::strerror(errno));
-    got += static_cast<size_t>(n);
-  }
+  std::string file, error;
+  if (!ReadToEnd(fd, static_cast<size_t>(st.st_size), &file, &error)) return reject(error);
   close(fd);
+  if (file.size() < kHeaderSize) return fail("truncated header");
   const char* p = file.data();
   uint32_t format = 0;
   std::memcpy(&format, p + 8, 4);
@@ -150,10 +149,6 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   std::memcpy(&length, p + 48, 8);
   Key digest;
   std::memcpy(digest.data(), p + 56, 32);
-  auto fail = [&](std::string_view why) -> std::optional<std::string> {
-    Rejected(path, why);
-    return std::nullopt;
-  };
   if (std::memcmp(p, kMagic, sizeof kMagic) != 0) return fail("not a Kagami cache file");
   if (format != kFormat) return fail(absl::StrCat("format ", format, ", expected ", kFormat));
   if (stored_key != key) return fail("holds another key");
@@ -161,10 +156,10 @@ std::optional<std::string> HsCache::Load(const Key& key) {
     return fail(absl::StrCat("payload of ", file.size() - kHeaderSize, " bytes where the header says ", length,
                              " (truncated or extended)"));
   }
-  std::string payload = file.substr(kHeaderSize);
-  if (Sha256(payload) != digest) return fail("payload checksum mismatch");
+  file.erase(0, kHeaderSize);  // the payload
+  if (Sha256(file) != digest) return fail("payload checksum mismatch");
   ++stats_.hits;
-  return payload;
+  return file;
 }
 
 void HsCache::Unusable(const Key& key, std::string_view why) {
