@@ -63,13 +63,14 @@ test-asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 ctest --output-on-failure -j$(JOBS)
 
 # ThreadSanitizer over what runs on several threads: the rings, the workers
-# and the writer (unit tests), and kagami scan/live --workers (end to end).
+# and the writer (unit tests), and kagami scan/live --workers (end to end,
+# live through AF_PACKET fanout too; kagami-gen makes its capture).
 # The preset builds only those targets, to keep CI within its time.
 build-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j$(JOBS)
 
-TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|WorkersE2eTest|LiveE2eTest)\.
+TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest)\.
 test-tsan:
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=86:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' --no-tests=error

@@ -1,12 +1,17 @@
-// kagami live: capture from an interface through libpcap, inspecting on
-// flow-hashed worker threads (engine/pipeline/parallel_scan.h).
+// kagami live: capture from interfaces through AF_PACKET (one fanout socket
+// per worker per interface, each worker reading its own) or libpcap (one
+// reader thread dispatching to flow-hashed workers,
+// engine/pipeline/parallel_scan.h).
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "capture/live_source.h"
+#include "absl/strings/str_join.h"
+#include "capture/live_capture.h"
 #include "cli/commands.h"
 #include "cli/engine_setup.h"
+#include "cli/privileges.h"
 #include "cli/signals.h"
 #include "cli/app_options.h"
 #include "cli/intel_options.h"
@@ -22,8 +27,14 @@ namespace {
 
 struct LiveArgs {
   RuleOptions rules;
-  std::string interface;
+  std::vector<std::string> interfaces;
   std::string bpf;
+  std::string capture = "af-packet";
+  std::string fanout = "hash";
+  std::string ring_size = "32mb";   // per socket
+  std::string block_size = "1mb";
+  bool no_promisc = false;
+  std::string user, group;  // drop to these once everything is open
   std::string eve = "eve.json";
   std::string checksums = "ignore";
   TrafficArgs traffic;
@@ -34,9 +45,34 @@ struct LiveArgs {
   uint32_t stats_interval = 8;  // Suricata's default
 };
 
-capture::LiveSource* g_live = nullptr;
+capture::LiveCapture* g_live = nullptr;
 void StopLive() {
   if (g_live) g_live->Stop();
+}
+
+// The capture choices as LiveCapture takes them; false with `error` set.
+bool CaptureOptionsFrom(const LiveArgs& args, uint32_t workers, capture::LiveCaptureOptions* o, std::string* error) {
+  o->interfaces = args.interfaces;
+  o->bpf = args.bpf;
+  o->method = args.capture == "pcap" ? capture::CaptureMethod::kPcap : capture::CaptureMethod::kAfPacket;
+  o->workers = workers;
+  o->afpacket.promiscuous = !args.no_promisc;
+  if (!capture::ParseFanoutMode(args.fanout, &o->afpacket.fanout_mode)) {
+    *error = "--fanout: expected hash, lb, cpu or qm, got '" + args.fanout + "'";
+    return false;
+  }
+  uint64_t ring = 0, block = 0;
+  if (!ParseByteSize(args.ring_size, &ring) || ring == 0 || ring > (uint64_t{1} << 32) - 1) {
+    *error = "--ring-size: expected a size such as 64mb, got '" + args.ring_size + "'";
+    return false;
+  }
+  if (!ParseByteSize(args.block_size, &block) || block == 0 || block > ring) {
+    *error = "--block-size: expected a size such as 1mb, at most the ring size, got '" + args.block_size + "'";
+    return false;
+  }
+  o->afpacket.ring_size = static_cast<uint32_t>(ring / block * block);
+  o->afpacket.block_size = static_cast<uint32_t>(block);
+  return true;
 }
 
 int RunLive(const LiveArgs& args) {
@@ -49,11 +85,6 @@ int RunLive(const LiveArgs& args) {
   output::EveWriter eve;
   if (absl::Status s = eve.Open(args.eve); !s.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-  auto live = capture::LiveSource::Open(args.interface, args.bpf);
-  if (!live.ok()) {
-    std::fprintf(stderr, "kagami: %s\n", std::string(live.status().message()).c_str());
     return 2;
   }
   pipeline::ScannerOptions options;
@@ -70,6 +101,25 @@ int RunLive(const LiveArgs& args) {
   }
   output::ScanSummary summary;
   const uint32_t workers = WorkerCount(args.workers);
+  capture::LiveCaptureOptions capture_options;
+  if (std::string error; !CaptureOptionsFrom(args, workers, &capture_options, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
+  auto live = capture::LiveCapture::Open(capture_options);
+  if (!live.ok()) {
+    std::fprintf(stderr, "kagami: %s\n", std::string(live.status().message()).c_str());
+    return 2;
+  }
+  (*live)->set_event_handler([](const std::string& event) { std::fprintf(stderr, "kagami: %s\n", event.c_str()); });
+  const std::string interfaces = absl::StrJoin(args.interfaces, ", ");
+  // Sockets and the EVE file are open: root is no longer needed.
+  if (!args.user.empty()) {
+    if (std::string error = DropPrivileges(args.user, args.group); !error.empty()) {
+      std::fprintf(stderr, "kagami: refusing to run as root: %s\n", error.c_str());
+      return 2;
+    }
+  }
   pipeline::ParallelOptions parallel;
   parallel.workers = workers;
   // Alerts reach the EVE file within this long even at a trickle of packets.
@@ -82,28 +132,36 @@ int RunLive(const LiveArgs& args) {
   g_live = live->get();
   InstallSignalHandlers(&control, &StopLive);
   if (!args.quiet) {
-    std::fprintf(stderr, "kagami: listening on %s%s%s with %zu rules and %zu indicators, %u %s; Ctrl-C to stop\n",
-                 args.interface.c_str(), args.bpf.empty() ? "" : " filter ",
+    std::fprintf(stderr, "kagami: listening on %s (%s)%s%s with %zu rules and %zu indicators, %u %s; Ctrl-C to stop\n",
+                 interfaces.c_str(), (*live)->Describe().c_str(), args.bpf.empty() ? "" : " filter ",
                  args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0}, workers,
                  workers == 1 ? "worker" : "workers");
   }
-  summary.set_interface(args.interface);
-  absl::Status status = inspection.Run(**live, &control);
+  summary.set_interface(interfaces);
+  absl::Status status = (*live)->one_source_per_worker()
+                            ? inspection.RunCapture((*live)->sources(), &control)
+                            : inspection.Run(*(*live)->sources()[0], &control);
   g_live = nullptr;
   inspection.Finish();
   pipeline::ScanCounters counters = inspection.counters();
-  counters.kernel = (*live)->kernel_counts();
+  const std::vector<capture::LiveCapture::InterfaceCounts> kernel = (*live)->kernel_counts();
+  counters.kernel = capture::PacketSource::KernelCounts{};
+  for (const auto& k : kernel) {
+    counters.kernel->packets += k.counts.packets;
+    counters.kernel->drops += k.counts.drops;
+  }
   if (options.log_stats || args.stats_interval > 0) stats.Write(counters);
   eve.Flush();
   if (!status.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(status.message()).c_str());
   }
   if (!args.quiet) {
-    capture::LiveStats stats = (*live)->stats();
-    std::fprintf(stderr, "kagami: %s: %llu packets received, %llu dropped by the kernel, %llu by the interface\n",
-                 args.interface.c_str(), static_cast<unsigned long long>(stats.received),
-                 static_cast<unsigned long long>(stats.dropped),
-                 static_cast<unsigned long long>(stats.if_dropped));
+    // capture.kernel_packets and capture.kernel_drops, per interface.
+    for (const auto& k : kernel) {
+      std::fprintf(stderr, "kagami: %s: %llu packets received, %llu dropped by the kernel\n", k.interface.c_str(),
+                   static_cast<unsigned long long>(k.counts.packets),
+                   static_cast<unsigned long long>(k.counts.drops));
+    }
     AddTrafficCounters(counters, summary);
     AddAppCounters(counters, summary);
     if (inspection.threaded()) AddWorkerCounters(inspection, options, summary);
@@ -126,8 +184,25 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
   AddTrafficOptions(*cmd, args->traffic);
   AddAppOptions(*cmd, args->app);
   AddIntelOptions(*cmd, args->intel);
-  cmd->add_option("--interface,-i", args->interface, "Interface to capture on")->required();
-  cmd->add_option("--bpf", args->bpf, "BPF capture filter, e.g. 'not port 22'");
+  cmd->add_option("--interface,-i", args->interfaces, "Interface to capture on (repeat for several)")
+      ->required();
+  cmd->add_option("--bpf", args->bpf, "BPF capture filter for every interface, e.g. 'not port 22'");
+  cmd->add_option("--capture", args->capture,
+                  "af-packet (TPACKET_V3 ring, a fanout socket per worker) or pcap (libpcap, one interface)")
+      ->check(CLI::IsMember({"af-packet", "pcap"}))
+      ->capture_default_str();
+  cmd->add_option("--fanout", args->fanout,
+                  "How AF_PACKET spreads packets over the workers: hash (flows, fragments reassembled), lb, cpu, qm")
+      ->check(CLI::IsMember({"hash", "lb", "cpu", "qm"}))
+      ->capture_default_str();
+  cmd->add_option("--ring-size", args->ring_size, "AF_PACKET ring per socket (per worker per interface)")
+      ->capture_default_str();
+  cmd->add_option("--block-size", args->block_size, "AF_PACKET ring block (a power of two)")->capture_default_str();
+  cmd->add_flag("--no-promisc", args->no_promisc, "Leave the interfaces out of promiscuous mode");
+  CLI::Option* user = cmd->add_option(
+      "--user", args->user,
+      "Run as this user once the interfaces and files are open (keeps only CAP_NET_RAW, to reopen interfaces)");
+  cmd->add_option("--group", args->group, "With --user: run as this group (default: the user's own)")->needs(user);
   cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")
       ->capture_default_str();
   cmd->add_option("--checksums", args->checksums,

@@ -9,8 +9,11 @@ pipeline::RunControl* g_control = nullptr;
 void (*g_on_stop)() = nullptr;
 
 void HandleStop(int) {
-  if (g_control) g_control->stop.store(true, std::memory_order_relaxed);
-  if (g_on_stop) g_on_stop();
+  if (g_on_stop) {
+    g_on_stop();
+  } else if (g_control) {
+    g_control->stop.store(true, std::memory_order_relaxed);
+  }
 }
 
 void HandleHangup(int) {

@@ -8,7 +8,9 @@
 namespace kagami::cli {
 
 // Installs handlers that set flags in `control`. `on_stop`, when given, is
-// called from the handler too and must be async-signal-safe.
+// called instead of setting control->stop, and must be async-signal-safe:
+// a live capture stops its sources, which first hand over the packets
+// their rings already hold, so nothing captured goes uninspected.
 void InstallSignalHandlers(pipeline::RunControl* control, void (*on_stop)() = nullptr);
 
 }  // namespace kagami::cli

@@ -56,6 +56,12 @@ class ScanSummary {
   // Adds another summary's alerts (per signature and indicator): each
   // worker thread counts its own, the run's summary adds them up at the end.
   void MergeAlerts(const ScanSummary& other);
+  // Adds another summary's packets and bytes (workers that read their own
+  // capture sockets count what they read).
+  void MergePackets(const ScanSummary& other) {
+    packets_ += other.packets_;
+    bytes_ += other.bytes_;
+  }
   // Decoder anomaly counters by name; zero counts are left out when printed.
   void SetAnomalies(std::vector<std::pair<std::string, uint64_t>> anomalies) {
     anomalies_ = std::move(anomalies);

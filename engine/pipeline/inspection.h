@@ -37,6 +37,12 @@ class Inspection {
   absl::Status Run(capture::PacketSource& source, RunControl* control) {
     return single_ ? single_->Run(source, control) : parallel_->Run(source, control);
   }
+  // Live capture with a source per worker (AF_PACKET fanout: each worker
+  // reads its own sockets, see ParallelScan::RunCapture); with one worker,
+  // the one source is read in the calling thread.
+  absl::Status RunCapture(std::vector<capture::PacketSource*> sources, RunControl* control) {
+    return single_ ? single_->Run(*sources.at(0), control) : parallel_->RunCapture(std::move(sources), control);
+  }
   // Ends every flow and waits for the last record; then the counts are final.
   void Finish() { single_ ? single_->Finish() : parallel_->Finish(); }
   ScanCounters counters() const {

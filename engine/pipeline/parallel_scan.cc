@@ -176,16 +176,9 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
           case Item::Kind::kTick:
             scanner_.Tick(v.ts_ns);
             break;
-          case Item::Kind::kStats: {
-            ScanCounters snapshot;
-            scanner_.AddCountersTo(snapshot);
-            out_batch_->snapshots.push_back(std::move(snapshot));
-            Rec r;
-            r.key = NextKey();
-            r.snapshot = static_cast<int32_t>(out_batch_->snapshots.size() - 1);
-            out_batch_->recs.push_back(r);
+          case Item::Kind::kStats:
+            Snapshot();
             break;
-          }
           case Item::Kind::kPacket:
             ++packets_;
             scanner_.set_verify_checksums(it.verify);
@@ -215,6 +208,66 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
     }
   }
 
+  // RunCapture: reads `source` on this thread until it ends (stop, or the
+  // source's own Stop), then ends this worker's flows. Records are handed
+  // to the writer every flush interval, and whenever the source waits for
+  // packets (then even an empty batch, so the writer wakes up to reopen
+  // files and gather stats while traffic is quiet).
+  void CaptureLoop(capture::PacketSource& source, RunControl* control, absl::Status* error) {
+    scanner_.SetWorkerMode(this, Scanner::Feed::kOwnCapture);
+    using Clock = std::chrono::steady_clock;
+    const auto flush_every = std::chrono::milliseconds(std::max<uint32_t>(owner_->parallel_.flush_interval_ms, 1));
+    Clock::time_point last_publish = Clock::now();
+    uint64_t epoch = owner_->snapshot_epoch_.load(std::memory_order_acquire);
+    // True when the writer asked for counters since the last answer.
+    auto answer_snapshot = [&] {
+      const uint64_t e = owner_->snapshot_epoch_.load(std::memory_order_acquire);
+      if (e == epoch) return false;
+      epoch = e;
+      Snapshot();
+      return true;
+    };
+    source.set_idle_handler([&] {
+      const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      index_ = static_cast<uint64_t>(now);
+      unit_ = 0;
+      scanner_.IdleTick(now);
+      answer_snapshot();
+      Publish(index_, false);
+      last_publish = Clock::now();
+    });
+    capture::PacketView view;
+    uint32_t since_check = 0;
+    for (;;) {
+      if (control && control->stop.load(std::memory_order_relaxed)) break;
+      absl::StatusOr<bool> more = source.Next(view);
+      if (!more.ok()) {
+        *error = more.status();
+        break;
+      }
+      if (!*more) break;
+      index_ = static_cast<uint64_t>(view.ts_ns);
+      unit_ = 1;
+      ++packets_;
+      scanner_.ProcessPacket(view, source.name());
+      if (++since_check % 64 == 0) {
+        const bool snapshot = answer_snapshot();
+        const Clock::time_point now = Clock::now();
+        if (snapshot || (!out_batch_->recs.empty() && now - last_publish >= flush_every)) {
+          Publish(index_, false);
+          last_publish = now;
+        }
+      }
+    }
+    source.set_idle_handler(nullptr);
+    index_ = kEnd;
+    unit_ = 0;
+    scanner_.Finish();
+    Publish(kEnd, true);
+  }
+
   ParallelScan* owner_;
   SpscRing<Batch*> in_;    // reader -> worker
   SpscRing<Batch*> free_;  // worker -> reader: batches done with
@@ -230,6 +283,16 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
 
  private:
   RecordKey NextKey() { return RecordKey{index_, unit_, flow_id_, ++seq_}; }
+  // This worker's counters now, as a record for the writer to add up.
+  void Snapshot() {
+    ScanCounters snapshot;
+    scanner_.AddCountersTo(snapshot);
+    out_batch_->snapshots.push_back(std::move(snapshot));
+    Rec r;
+    r.key = NextKey();
+    r.snapshot = static_cast<int32_t>(out_batch_->snapshots.size() - 1);
+    out_batch_->recs.push_back(r);
+  }
   OutBatch* NewOutBatch() {
     out_batches_.push_back(std::make_unique<OutBatch>());
     return out_batches_.back().get();
@@ -506,14 +569,46 @@ absl::Status ParallelScan::Run(capture::PacketSource& source, RunControl* contro
   return status;
 }
 
+absl::Status ParallelScan::RunCapture(std::vector<capture::PacketSource*> sources, RunControl* control) {
+  if (started_ || sources.size() != workers_.size()) {
+    return absl::FailedPreconditionError("RunCapture needs one source per worker and a ParallelScan not yet run");
+  }
+  started_ = true;
+  capture_mode_ = true;
+  capture_control_ = control;
+  capture_sources_ = sources;
+  capture_errors_.assign(workers_.size(), absl::OkStatus());
+  if (stats_.interval.count() > 0 && stats_.emit) next_stats_ = std::chrono::steady_clock::now() + stats_.interval;
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    Worker& worker = *workers_[w];
+    worker.thread_ = std::thread([&worker, source = sources[w], control, error = &capture_errors_[w]] {
+      worker.CaptureLoop(*source, control, error);
+    });
+    NameThread(worker.thread_, "kagami-w" + std::to_string(w + 1));
+  }
+  writer_ = std::thread([this] { WriterLoop(); });
+  NameThread(writer_, "kagami-writer");
+  for (auto& w : workers_) w->thread_.join();
+  for (const absl::Status& e : capture_errors_) {
+    if (!e.ok()) return e;
+  }
+  return absl::OkStatus();
+}
+
 void ParallelScan::Finish() {
   if (finished_) return;
   if (!started_) Start();
   finished_ = true;
-  FlushAll(true);
-  for (auto& w : workers_) w->thread_.join();
+  if (!capture_mode_) {
+    FlushAll(true);
+    for (auto& w : workers_) w->thread_.join();
+  }
   writer_.join();
-  for (auto& w : workers_) summary_->MergeAlerts(w->summary_);
+  for (auto& w : workers_) {
+    summary_->MergeAlerts(w->summary_);
+    // Workers reading their own sockets counted the packets themselves.
+    if (capture_mode_) summary_->MergePackets(w->summary_);
+  }
   summary_->MergeAlerts(writer_summary_);
   for (std::string& e : writer_errors_) summary_->AddError(std::move(e));
   writer_errors_.clear();
@@ -558,9 +653,12 @@ void ParallelScan::WriterLoop() {
   uint64_t group = 0;
   bool group_passed = false;
 
-  // Periodic stats: every worker's snapshot taken at the same packet.
+  // Periodic stats: every worker's snapshot taken at the same packet (or,
+  // in RunCapture, when the writer asked: one request at a time).
   ScanCounters stats_sum;
   size_t stats_parts = 0;
+  bool snapshot_asked = false;
+  const bool periodic = stats_.interval.count() > 0 && stats_.emit;
 
   auto emit = [&](size_t w, const OutBatch& b, const Rec& r) {
     const std::string_view bytes(b.bytes.data() + r.offset, r.len);
@@ -575,7 +673,16 @@ void ParallelScan::WriterLoop() {
       stats_sum.intel_lookups += s.intel_lookups;
       stats_sum.flow_memory += s.flow_memory;
       if (++stats_parts == n) {
-        {
+        if (capture_mode_) {
+          stats_sum.kernel = capture::PacketSource::KernelCounts{};
+          for (const capture::PacketSource* source : capture_sources_) {
+            if (auto k = source->kernel_counts()) {
+              stats_sum.kernel->packets += k->packets;
+              stats_sum.kernel->drops += k->drops;
+            }
+          }
+          snapshot_asked = false;
+        } else {
           std::lock_guard<std::mutex> lock(reader_counts_mu_);
           AddCounts(stats_sum.defrag, reader_defrag_);
           stats_sum.kernel = reader_kernel_;
@@ -620,8 +727,15 @@ void ParallelScan::WriterLoop() {
         pending[w].push_back(*b);
       }
     }
-    if (reopen_.exchange(false, std::memory_order_relaxed)) {
+    const bool reopen = capture_mode_ ? capture_control_ && capture_control_->reopen_output.exchange(false)
+                                      : reopen_.exchange(false, std::memory_order_relaxed);
+    if (reopen) {
       if (absl::Status s = eve_->Reopen(); !s.ok()) writer_errors_.emplace_back(s.message());
+    }
+    if (capture_mode_ && periodic && !snapshot_asked && std::chrono::steady_clock::now() >= next_stats_) {
+      next_stats_ = std::chrono::steady_clock::now() + stats_.interval;
+      snapshot_asked = true;
+      snapshot_epoch_.fetch_add(1, std::memory_order_release);
     }
     for (;;) {
       size_t best = n;
@@ -642,9 +756,10 @@ void ParallelScan::WriterLoop() {
       }
       if (best_rec == nullptr) break;
       // Another worker with nothing pending may still write a record that
-      // comes first, unless its clock is already past this one.
+      // comes first, unless its clock is already past this one. Workers
+      // reading their own sockets share no order: records go as they come.
       bool ready = true;
-      for (size_t v = 0; v < n && ready; ++v) {
+      for (size_t v = 0; v < n && ready && !capture_mode_; ++v) {
         if (v != best && pending[v].empty() && !done[v] && !(best_rec->key < RecordKey{through[v], 0, 0, 0})) {
           ready = false;
         }

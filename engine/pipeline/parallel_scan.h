@@ -79,6 +79,18 @@ class ParallelScan {
   // packet of it was processed, so the source may then be closed. Flows
   // carry on into the next source.
   absl::Status Run(capture::PacketSource& source, RunControl* control);
+  // Live capture where each worker reads its own source (an AF_PACKET
+  // fanout socket per interface, `sources[w]` for worker w): no reader
+  // thread, the kernel spreads the flows. Each worker keeps its own clock
+  // (packet time, and the wall clock while no packet comes), checksum
+  // policy and fragment reassembly; the writer writes records as they
+  // come (no run-wide order exists across sockets) and applies the
+  // cross-flow rate limits in that order. Returns once every source has
+  // ended (control->stop, or Stop on the sources) and every worker has
+  // ended its flows; the first source error, if any. The sources'
+  // kernel_counts() must be safe to call from the writer thread. Instead of
+  // Run; Finish still follows.
+  absl::Status RunCapture(std::vector<capture::PacketSource*> sources, RunControl* control);
   // Ends every flow, writes every record, stops the threads. Once.
   void Finish();
 
@@ -130,6 +142,12 @@ class ParallelScan {
   std::atomic<uint64_t> posted_{0};  // bumped by workers after each OutBatch
   std::atomic<bool> reopen_{false};
   bool started_ = false, finished_ = false;
+  // RunCapture: workers read their own sources; the writer polls control.
+  bool capture_mode_ = false;
+  RunControl* capture_control_ = nullptr;
+  std::vector<capture::PacketSource*> capture_sources_;
+  std::atomic<uint64_t> snapshot_epoch_{0};  // bumped by the writer
+  std::vector<absl::Status> capture_errors_;  // per worker
 
   // Reader state.
   decode::Decoder decoder_;

@@ -243,8 +243,8 @@ void Scanner::OnFlowEnd(flow::Flow& f) {
 }
 
 void Scanner::HandleFragment(decode::Packet& packet) {
-  // In worker mode the reader reassembles fragments outside tunnels.
-  if (tagger_ && packet.tunnel_depth == 0) return;
+  // A reader thread reassembles fragments outside tunnels.
+  if (reader_feeds_ && packet.tunnel_depth == 0) return;
   const int64_t ts = packet.view ? packet.view->ts_ns : 0;
   // A datagram found inside a reassembled datagram (fragments in a tunnel
   // in fragments) is left alone: the buffer is in use.
@@ -366,8 +366,9 @@ void Scanner::AddCountersTo(ScanCounters& t) const {
   for (size_t i = 0; i < hits.size(); ++i) t.rule_hits[i] += hits[i];
 }
 
-void Scanner::SetWorkerMode(RecordTagger* tagger) {
+void Scanner::SetWorkerMode(RecordTagger* tagger, Feed feed) {
   tagger_ = tagger;
+  reader_feeds_ = tagger != nullptr && feed == Feed::kReader;
   detect_->set_defer_cross_flow_limits(tagger != nullptr);
 }
 
@@ -399,7 +400,7 @@ void Scanner::ProcessDatagram(const capture::PacketView& last_fragment, std::spa
 }
 
 void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view source_name) {
-  if (!tagger_ && clock_.Due(view.ts_ns)) Tick(view.ts_ns);
+  if (!reader_feeds_ && clock_.Due(view.ts_ns)) Tick(view.ts_ns);
   decode::Packet packet;
   decode::DecodeResult result = decoder_.Decode(view, packet);
   if (summary_) {
@@ -413,7 +414,7 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
   view_ = nullptr;
   // After the packet: the verdict a packet helps reach applies from the
   // next one on, which a reader thread can tell each worker in advance.
-  if (verify_checksums_ && !tagger_) UpdateChecksumPolicy(packet);
+  if (verify_checksums_ && !reader_feeds_) UpdateChecksumPolicy(packet);
 }
 
 void Scanner::Finish() {

@@ -166,16 +166,27 @@ class Scanner {
   // Processes one packet (exposed for benchmarks and tests).
   void ProcessPacket(const capture::PacketView& view, std::string_view source_name);
 
-  // Worker mode (parallel_scan.h): the reader thread keeps the clock (Tick),
-  // the checksum policy (set_verify_checksums) and the reassembly of IP
+  // Worker mode (parallel_scan.h): records go to a writer thread through
+  // `tagger`, and rate limits that count across flows are left to it.
+  // Fed by a reader thread (kReader), the reader keeps the clock (Tick), the
+  // checksum policy (set_verify_checksums) and the reassembly of IP
   // fragments outside tunnels (ProcessDatagram; such fragments reaching
   // ProcessPacket are only inspected), so that every worker sees the same
-  // time and the same datagrams whatever the number of workers. Rate limits
-  // that count across flows are left to the writer, through `tagger`.
-  void SetWorkerMode(RecordTagger* tagger);
-  // Expires flows and fragments at packet time `now_ns` (in worker mode;
+  // time and the same datagrams whatever the number of workers. A worker
+  // reading its own capture socket (kOwnCapture: AF_PACKET fanout, where
+  // the kernel spreads flows and reassembles fragments) keeps all three
+  // itself, as a scanner alone does.
+  enum class Feed { kReader, kOwnCapture };
+  void SetWorkerMode(RecordTagger* tagger, Feed feed = Feed::kReader);
+  // Expires flows and fragments at packet time `now_ns` (fed by a reader;
   // otherwise ProcessPacket does it on its own clock).
   void Tick(int64_t now_ns);
+  // A live capture that waited for packets: time still passes, so flows
+  // expire on the wall clock (`now_ns`, the clock packets are stamped with)
+  // when the scanner keeps its own clock.
+  void IdleTick(int64_t now_ns) {
+    if (!reader_feeds_ && clock_.Due(now_ns)) Tick(now_ns);
+  }
   void set_verify_checksums(bool verify);
   // A datagram the reader reassembled from fragments outside any tunnel;
   // `last_fragment` is the view of the fragment that completed it, which
@@ -267,6 +278,7 @@ class Scanner {
   std::chrono::steady_clock::time_point next_stats_{};
   void MaybeEmitStats(const capture::PacketSource& source);
   RecordTagger* tagger_ = nullptr;  // worker mode
+  bool reader_feeds_ = false;       // Feed::kReader
   bool in_tick_ = false;
   uint64_t alert_group_ = 0;
   std::vector<uint8_t> datagram_;  // a reassembled datagram being processed

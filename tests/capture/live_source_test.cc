@@ -3,6 +3,9 @@
 
 #include "capture/live_source.h"
 
+#include "tests/support/packet_builder.h"
+#include "tests/support/veth.h"
+
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,93 +29,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-bool Run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+using ::kagami::testing::FrameSender;
+using ::kagami::testing::LiveSkipReason;
+using ::kagami::testing::VethPair;
 
-// Why live tests cannot run here, or empty when they can.
-std::string LiveSkipReason() {
-  if (geteuid() != 0) return "needs root to create interfaces and capture";
-  if (!Run("ip -V")) return "the ip tool (iproute2) is missing";
-  return "";
-}
-
-// A veth pair that exists for the lifetime of the object.
-class VethPair {
- public:
-  VethPair()
-      : a_("kgv0-" + std::to_string(getpid())), b_("kgv1-" + std::to_string(getpid())) {
-    Run("ip link del " + a_);  // left over from a crashed run
-    ok_ = Run("ip link add " + a_ + " type veth peer name " + b_) &&
-          Run("ip link set " + a_ + " up") && Run("ip link set " + b_ + " up");
-  }
-  ~VethPair() { Run("ip link del " + a_); }  // removes both ends
-  bool ok() const { return ok_; }
-  const std::string& a() const { return a_; }
-  const std::string& b() const { return b_; }
-
- private:
-  std::string a_, b_;
-  bool ok_ = false;
-};
-
-uint16_t Checksum(const uint8_t* p, size_t n) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
-}
-
-// Broadcast Ethernet / IPv4 / UDP frame, built by hand.
+// Ethernet / IPv4 / UDP from port 12345 to `dport`.
 std::vector<uint8_t> UdpFrame(uint16_t dport, const std::string& payload) {
-  std::vector<uint8_t> f(14 + 20 + 8 + payload.size(), 0);
-  for (int i = 0; i < 6; ++i) f[i] = 0xff;
-  const uint8_t src_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
-  std::copy(src_mac, src_mac + 6, f.begin() + 6);
-  f[12] = 0x08;
-  uint8_t* ip = f.data() + 14;
-  const size_t ip_len = 20 + 8 + payload.size();
-  ip[0] = 0x45;
-  ip[2] = static_cast<uint8_t>(ip_len >> 8);
-  ip[3] = static_cast<uint8_t>(ip_len);
-  ip[8] = 64;
-  ip[9] = 17;
-  const uint8_t src[4] = {192, 0, 2, 1}, dst[4] = {192, 0, 2, 2};
-  std::copy(src, src + 4, ip + 12);
-  std::copy(dst, dst + 4, ip + 16);
-  const uint16_t c = Checksum(ip, 20);
-  ip[10] = static_cast<uint8_t>(c >> 8);
-  ip[11] = static_cast<uint8_t>(c);
-  uint8_t* udp = ip + 20;
-  udp[0] = 0x30;  // source port 12345
-  udp[1] = 0x39;
-  udp[2] = static_cast<uint8_t>(dport >> 8);
-  udp[3] = static_cast<uint8_t>(dport);
-  udp[4] = static_cast<uint8_t>((8 + payload.size()) >> 8);
-  udp[5] = static_cast<uint8_t>(8 + payload.size());
-  std::copy(payload.begin(), payload.end(), udp + 8);  // checksum 0: none
-  return f;
+  return ::kagami::testing::EthUdp("192.0.2.1", 12345, "192.0.2.2", dport, payload);
 }
-
-// Sends frames out of `iface` through an AF_PACKET socket.
-class FrameSender {
- public:
-  explicit FrameSender(const std::string& iface) {
-    fd_ = socket(AF_PACKET, SOCK_RAW, 0);
-    addr_.sll_family = AF_PACKET;
-    addr_.sll_ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
-    addr_.sll_halen = 6;
-  }
-  ~FrameSender() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return fd_ >= 0 && addr_.sll_ifindex != 0; }
-  void Send(const std::vector<uint8_t>& f) {
-    sendto(fd_, f.data(), f.size(), 0, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_);
-  }
-
- private:
-  int fd_ = -1;
-  sockaddr_ll addr_ = {};
-};
 
 // Stops `src` after `seconds` unless disarmed, so a capture that never sees
 // its packets fails instead of hanging the test run.
@@ -137,17 +61,17 @@ class Watchdog {
 
 TEST(LiveSourceTest, CapturesFilteredFramesOnAVethPair) {
   if (std::string why = LiveSkipReason(); !why.empty()) GTEST_SKIP() << why;
-  VethPair veth;
+  VethPair veth("kgv");
   if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair (no CAP_NET_ADMIN?)";
-  absl::StatusOr<std::unique_ptr<LiveSource>> src = LiveSource::Open(veth.b(), "udp port 9999");
+  absl::StatusOr<std::unique_ptr<LiveSource>> src = LiveSource::Open(veth.listener(), "udp port 9999");
   ASSERT_TRUE(src.ok()) << src.status();
   LiveSource& live = **src;
-  EXPECT_EQ(live.name(), veth.b());
+  EXPECT_EQ(live.name(), veth.listener());
   EXPECT_EQ(live.linktype(), kLinkEthernet);
 
   // The link may take a moment to carry frames after coming up, so keep
   // sending (wanted and unwanted frames alternately) until enough arrive.
-  FrameSender sender(veth.a());
+  FrameSender sender(veth.sender());
   ASSERT_TRUE(sender.ok());
   std::atomic<bool> done{false};
   std::thread send_loop([&] {
@@ -193,10 +117,10 @@ TEST(LiveSourceTest, CapturesFilteredFramesOnAVethPair) {
 
 TEST(LiveSourceTest, StopFromAnotherThreadEndsABlockedNext) {
   if (std::string why = LiveSkipReason(); !why.empty()) GTEST_SKIP() << why;
-  VethPair veth;
+  VethPair veth("kgv");
   if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair (no CAP_NET_ADMIN?)";
   // Nothing is sent, so Next can only return through Stop.
-  absl::StatusOr<std::unique_ptr<LiveSource>> src = LiveSource::Open(veth.b(), "udp port 9");
+  absl::StatusOr<std::unique_ptr<LiveSource>> src = LiveSource::Open(veth.listener(), "udp port 9");
   ASSERT_TRUE(src.ok()) << src.status();
   LiveSource& live = **src;
   std::atomic<bool> returned{false};

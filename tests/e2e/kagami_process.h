@@ -23,6 +23,12 @@ inline std::string KagamiBinary() {
   return p ? p : "kagami";
 }
 
+// The traffic generator (path from $KAGAMI_GEN, set by CTest).
+inline std::string KagamiGenBinary() {
+  const char* p = std::getenv("KAGAMI_GEN");
+  return p ? p : "kagami-gen";
+}
+
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

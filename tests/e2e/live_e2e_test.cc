@@ -1,10 +1,6 @@
 // End-to-end: `kagami live` on a real interface (a veth pair the test makes),
 // stopped by SIGINT with every alert flushed, and its EVE file reopened on
 // SIGHUP as logrotate would.
-#include <arpa/inet.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <sys/socket.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -15,45 +11,14 @@
 
 #include "tests/e2e/kagami_process.h"
 #include "tests/support/packet_builder.h"
+#include "tests/support/veth.h"
 
 namespace kagami::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-bool Sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
-
-class VethPair {
- public:
-  VethPair() {
-    std::string suffix = std::to_string(getpid() % 100000);
-    a_ = "kga" + suffix;
-    b_ = "kgb" + suffix;
-    ok_ = Sh("ip link add " + a_ + " type veth peer name " + b_) && Sh("ip link set " + a_ + " up") &&
-          Sh("ip link set " + b_ + " up");
-  }
-  ~VethPair() { Sh("ip link del " + a_); }
-  bool ok() const { return ok_; }
-  const std::string& sender() const { return a_; }
-  const std::string& listener() const { return b_; }
-
- private:
-  std::string a_, b_;
-  bool ok_ = false;
-};
-
-bool SendFrame(const std::string& ifname, const Bytes& frame) {
-  int fd = socket(AF_PACKET, SOCK_RAW, htons(0x0003));
-  if (fd < 0) return false;
-  sockaddr_ll addr = {};
-  addr.sll_family = AF_PACKET;
-  addr.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
-  addr.sll_halen = 6;
-  bool ok = sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) ==
-            static_cast<ssize_t>(frame.size());
-  close(fd);
-  return ok;
-}
+bool SendFrame(const std::string& ifname, const Bytes& frame) { return FrameSender(ifname).Send(frame); }
 
 size_t CountSid(const std::string& text, long sid) {
   std::vector<long> sids = AlertSids(text);
@@ -62,7 +27,7 @@ size_t CountSid(const std::string& text, long sid) {
 
 TEST(LiveE2eTest, CapturesFiltersReopensAndStopsCleanly) {
   if (geteuid() != 0 || !Sh("command -v ip")) GTEST_SKIP() << "needs root and iproute2";
-  VethPair veth;
+  VethPair veth("kgl");
   if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
   std::string tmpl = ::testing::TempDir() + "kagami-live-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
@@ -118,7 +83,7 @@ TEST(LiveE2eTest, CapturesFiltersReopensAndStopsCleanly) {
 // the flow however many of its packets arrive.
 TEST(LiveE2eTest, IndicatorFeedAlertsOncePerFlow) {
   if (geteuid() != 0 || !Sh("command -v ip")) GTEST_SKIP() << "needs root and iproute2";
-  VethPair veth;
+  VethPair veth("kgl");
   if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
   std::string tmpl = ::testing::TempDir() + "kagami-live-intel-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl.data()), nullptr);

@@ -21,11 +21,6 @@ namespace {
 using ::testing::HasSubstr;
 using pipeline::traffic::Field;
 
-std::string GenBinary() {
-  const char* p = std::getenv("KAGAMI_GEN");
-  return p ? p : "kagami-gen";
-}
-
 const std::string kPack = std::string(KAGAMI_SOURCE_DIR) + "/rules/packs/tick/tick-network.rules";
 
 class GenE2eTest : public ::testing::Test {
@@ -37,7 +32,7 @@ class GenE2eTest : public ::testing::Test {
   }
   void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
 
-  ProcessResult Gen(const std::vector<std::string>& args) { return WaitKagami(StartProgram(GenBinary(), args, dir_), dir_); }
+  ProcessResult Gen(const std::vector<std::string>& args) { return WaitKagami(StartProgram(KagamiGenBinary(), args, dir_), dir_); }
   // Scans `capture` with the pack; returns the EVE text.
   std::string Scan(const std::string& capture) {
     const std::string eve = dir_ + "/eve.json";

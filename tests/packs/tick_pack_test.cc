@@ -28,11 +28,6 @@ const std::string kRules = kPack + "/tick-network.rules";
 const std::string kFeed = kPack + "/intel/tick-indicators.stix.json";
 const std::string kCases = kPack + "/tests";
 
-std::string GenBinary() {
-  const char* p = std::getenv("KAGAMI_GEN");
-  return p ? p : "kagami-gen";
-}
-
 struct CaseLine {
   std::string name;
   std::vector<std::string> args;
@@ -62,7 +57,7 @@ class TickPackTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   ProcessResult Gen(std::vector<std::string> args) {
-    return WaitKagami(StartProgram(GenBinary(), args, dir_), dir_);
+    return WaitKagami(StartProgram(KagamiGenBinary(), args, dir_), dir_);
   }
   // `kagami scan` with the pack's signatures and feed, writing the HTTP, DNS
   // and TLS events too (proof the traffic was parsed); returns the EVE text.

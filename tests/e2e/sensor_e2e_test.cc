@@ -1,0 +1,236 @@
+// End-to-end: `kagami live` as a sensor. A network namespace of the test's
+// own holds a veth pair; tcpreplay puts a generated capture with Tick C2 on
+// one end, and kagami captures the other through AF_PACKET with two
+// workers in a fanout group. Its alerts must be those of an offline scan of
+// the same capture, and the kernel's counters must agree with what
+// tcpreplay sent.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/kagami_process.h"
+#include "tests/support/packet_builder.h"
+#include "tests/support/veth.h"
+#define KAGAMI_TRAFFIC_BUILDERS_ONLY
+#include "tests/pipeline/traffic_test_util.h"
+
+namespace kagami::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using pipeline::traffic::Field;
+
+// "sid src:port -> dst:port" for each alert, sorted: what must agree
+// between live and offline (times, flow ids and packet numbers differ).
+std::vector<std::string> AlertKeys(const std::string& eve) {
+  std::vector<std::string> keys;
+  for (const std::string& line : Lines(eve)) {
+    if (Field(line, "event_type") != "alert") continue;
+    keys.push_back(Field(line, "signature_id") + " " + Field(line, "src_ip") + ":" + Field(line, "src_port") +
+                   " -> " + Field(line, "dest_ip") + ":" + Field(line, "dest_port"));
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// The number after `label` in tcpreplay's report ("Successful packets: 123").
+long Reported(const std::string& report, const std::string& label) {
+  const size_t at = report.find(label);
+  return at == std::string::npos ? -1 : std::strtol(report.c_str() + at + label.size(), nullptr, 10);
+}
+
+class SensorE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string why = LiveSkipReason(); !why.empty()) GTEST_SKIP() << why;
+    ASSERT_TRUE(Sh("command -v tcpreplay")) << "tcpreplay is missing: run scripts/install-deps";
+    std::string tmpl = ::testing::TempDir() + "kagami-sensor-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
+  }
+
+  // kagami inside the namespace.
+  pid_t StartInNamespace(const NetnsVeth& net, std::vector<std::string> args) {
+    const std::string binary = KagamiBinary();
+    if (const size_t slash = binary.rfind("/cli/"); slash != std::string::npos) {
+      setenv("XDG_CACHE_HOME", (binary.substr(0, slash) + "/test-cache").c_str(), 0);
+    }
+    // env finds ip on the PATH; it and `ip netns exec` exec in turn, so the
+    // pid is kagami's own and signals reach it.
+    args.insert(args.begin(), {"ip", "netns", "exec", net.ns(), binary});
+    return StartProgram("/usr/bin/env", args, dir_);
+  }
+  bool WaitForBanner() {
+    for (int i = 0; i < 300; ++i) {
+      if (ReadFile(dir_ + "/stderr").find("listening on") != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  // Replays `pcap` out of the sender end; returns tcpreplay's report.
+  std::string Replay(const NetnsVeth& net, const std::string& pcap, const std::string& speed) {
+    const std::string out = dir_ + "/tcpreplay.txt";
+    std::system((net.In("tcpreplay -i " + net.sender() + " " + speed + " '" + pcap + "'") + " >'" + out + "' 2>&1")
+                    .c_str());
+    return ReadFile(out);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(SensorE2eTest, AfPacketWorkersAlertAsAnOfflineScanAndCountEveryPacket) {
+  NetnsVeth net;
+  if (!net.ok()) GTEST_SKIP() << "cannot create a network namespace with a veth pair here";
+  ASSERT_TRUE(net.WaitUp());
+  const std::string pcap = dir_ + "/tick.pcap";
+  ProcessResult g = WaitKagami(StartProgram(KagamiGenBinary(), {"-o", pcap, "--seed", "21", "--size", "3MB", "--inject",
+                                                          "datper:2", "--inject", "daserf", "--inject", "gofarer",
+                                                          "--inject", "xxmm", "--inject", "shadowpy"},
+                                            dir_),
+                               dir_);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  const std::string offline_eve = dir_ + "/offline.json";
+  ProcessResult offline = RunKagami({"scan", "-q", "--workers", "1", "--eve", offline_eve, pcap}, dir_);
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  const std::vector<std::string> expected = AlertKeys(ReadFile(offline_eve));
+  ASSERT_GE(expected.size(), 5u) << "the injected C2 alerts offline";
+
+  const std::string eve = dir_ + "/live.json";
+  pid_t pid = StartInNamespace(net, {"live", "-i", net.listener(), "--workers", "2", "--eve", eve, "--eve-types",
+                                     "alert,stats", "--stats-interval", "1"});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForBanner()) << ReadFile(dir_ + "/stderr");
+  EXPECT_THAT(ReadFile(dir_ + "/stderr"), HasSubstr("(af-packet, fanout hash, 2 sockets per interface)"));
+
+  const std::string report = Replay(net, pcap, "--mbps 40");
+  const long sent = Reported(report, "Successful packets:");
+  ASSERT_GT(sent, 1000) << report;
+  EXPECT_EQ(Reported(report, "Failed packets:"), 0) << report;
+
+  // Alerts reach the file while the sensor runs.
+  for (int i = 0; i < 200 && AlertKeys(ReadFile(eve)).size() < expected.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGTERM);
+  ProcessResult r = WaitKagami(pid, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(AlertKeys(ReadFile(eve)), expected);
+
+  // The kernel saw every packet tcpreplay sent, and dropped none.
+  EXPECT_THAT(r.err, HasSubstr(net.listener() + ": " + std::to_string(sent) +
+                               " packets received, 0 dropped by the kernel"));
+  std::string last_stats;
+  for (const std::string& line : Lines(ReadFile(eve))) {
+    if (Field(line, "event_type") == "stats") last_stats = line;
+  }
+  EXPECT_THAT(last_stats, HasSubstr("\"kernel_packets\":" + std::to_string(sent) + ","));
+  EXPECT_THAT(last_stats, HasSubstr("\"kernel_drops\":0"));
+  EXPECT_EQ(ValidateEve(eve), 0);
+  // Both workers had flows (the fanout spread them).
+  EXPECT_THAT(r.err, HasSubstr("workers:"));
+}
+
+// An interface deleted and made again under a running sensor: it says so,
+// keeps running, and alerts on traffic of the new interface.
+TEST_F(SensorE2eTest, KeepsRunningWhenTheInterfaceIsRecreated) {
+  VethPair veth("kgd");
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
+  const std::string rules = dir_ + "/marker.rules";
+  std::ofstream(rules) << "alert udp any any -> any 9999 (msg:\"marker\"; content:\"kagami-marker\"; sid:91;)\n";
+  const std::string eve = dir_ + "/eve.json";
+  pid_t pid = StartKagami({"live", "-i", veth.listener(), "--bpf", "udp port 9999", "--rules", rules, "--workers",
+                           "2", "--eve", eve},
+                          dir_);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForBanner()) << ReadFile(dir_ + "/stderr");
+  const Bytes marker = EthUdp("192.0.2.1", 5000, "192.0.2.2", 9999, "kagami-marker");
+  auto alerts = [&] {
+    size_t n = 0;
+    for (const std::string& key : AlertKeys(ReadFile(eve))) n += key.rfind("91 ", 0) == 0;
+    return n;
+  };
+  // Sends until the sensor has alerted `want` times in all.
+  auto send_until = [&](size_t want) {
+    for (int i = 0; i < 100 && alerts() < want; ++i) {
+      FrameSender(veth.sender()).Send(marker);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return alerts() >= want;
+  };
+  ASSERT_TRUE(send_until(1)) << ReadFile(dir_ + "/stderr");
+  ASSERT_TRUE(veth.Recreate());
+  for (int i = 0; i < 100 && ReadFile(dir_ + "/stderr").find("re-created; capture resumed") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(ReadFile(dir_ + "/stderr"), HasSubstr(veth.listener() + ": interface re-created; capture resumed"));
+  const size_t before = alerts();
+  EXPECT_TRUE(send_until(before + 1)) << "no alert after the interface came back: " << ReadFile(dir_ + "/stderr");
+  kill(pid, SIGTERM);
+  ProcessResult r = WaitKagami(pid, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// The line of /proc/PID/status that starts with `key`, without the key.
+std::string StatusLine(pid_t pid, const std::string& key) {
+  for (const std::string& line : Lines(ReadFile("/proc/" + std::to_string(pid) + "/status"))) {
+    if (line.rfind(key + ":", 0) == 0) return line.substr(key.size() + 1);
+  }
+  return "";
+}
+
+// Started as root with --user nobody: once capturing, the process runs as
+// nobody with nothing left of root but CAP_NET_RAW, and still alerts.
+TEST_F(SensorE2eTest, DropsToTheGivenUserKeepingOnlyNetRaw) {
+  VethPair veth("kgu");
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
+  const std::string rules = dir_ + "/marker.rules";
+  std::ofstream(rules) << "alert udp any any -> any 9999 (msg:\"marker\"; content:\"kagami-marker\"; sid:92;)\n";
+  const std::string eve = dir_ + "/eve.json";
+  pid_t pid = StartKagami({"live", "-i", veth.listener(), "--rules", rules, "--workers", "2", "--user", "nobody",
+                           "--eve", eve},
+                          dir_);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForBanner()) << ReadFile(dir_ + "/stderr");
+  EXPECT_EQ(StatusLine(pid, "Uid"), "\t65534\t65534\t65534\t65534");
+  EXPECT_EQ(StatusLine(pid, "Gid"), "\t65534\t65534\t65534\t65534");
+  EXPECT_EQ(StatusLine(pid, "Groups"), "\t65534 ");
+  EXPECT_EQ(StatusLine(pid, "CapEff"), "\t0000000000002000") << "CAP_NET_RAW only";
+  EXPECT_EQ(StatusLine(pid, "CapPrm"), "\t0000000000002000");
+  EXPECT_EQ(StatusLine(pid, "CapInh"), "\t0000000000000000");
+  EXPECT_EQ(StatusLine(pid, "CapBnd"), "\t0000000000002000");
+  EXPECT_EQ(StatusLine(pid, "NoNewPrivs"), "\t1");
+  const Bytes marker = EthUdp("192.0.2.1", 5000, "192.0.2.2", 9999, "kagami-marker");
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    FrameSender(veth.sender()).Send(marker);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = ReadFile(eve).find("\"signature_id\":92,") != std::string::npos;
+  }
+  EXPECT_TRUE(seen) << "capture goes on after the drop";
+  kill(pid, SIGTERM);
+  ProcessResult r = WaitKagami(pid, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(SensorE2eTest, RefusesToRunAsRootWhenTheUserIsUnknown) {
+  VethPair veth("kgz");
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
+  ProcessResult r = RunKagami({"live", "-i", veth.listener(), "--user", "kagami-no-such-user", "--eve",
+                               dir_ + "/eve.json"},
+                              dir_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("refusing to run as root: --user kagami-no-such-user: no such user"));
+}
+
+}  // namespace
+}  // namespace kagami::testing
