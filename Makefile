@@ -5,7 +5,7 @@ SHARED ?= $(abspath ../shared)
 KAGAMI := build/release/cli/kagami
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan build-tsan test-tsan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput allocations clean
+.PHONY: install deb all deps build build-asan build-tsan test-tsan demo packs pack-tests big-capture demo-capture test test-release test-asan conformance fuzz fuzz-smoke bench throughput allocations clean
 
 all: build
 
@@ -48,6 +48,16 @@ demo-capture: build
 demo: build
 	@echo "== kagami scan demo/tick-demo.pcap (shipped packs) =="
 	@$(KAGAMI) scan --eve - demo/tick-demo.pcap | /usr/bin/python3 scripts/show-alerts
+
+# Installs the binary, packs, man page, systemd unit and logrotate snippet
+# (cmake/KagamiInstall.cmake): make install PREFIX=/opt/kagami
+PREFIX ?= /usr/local
+install: build
+	@cmake --install build/release --prefix $(PREFIX)
+
+# The Debian package, in build/deb/.
+deb: build
+	@cpack -G DEB -B build/deb --config build/release/CPackConfig.cmake
 
 test: build build-asan build-tsan test-release test-asan test-tsan conformance fuzz-smoke
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <utility>
 
 #include "rules/rule_loader.h"
@@ -35,7 +36,14 @@ void AddThresholdFileOption(CLI::App& app, RuleOptions& o) {
 
 std::string ShippedPacksDir() {
   if (const char* env = std::getenv("KAGAMI_PACKS"); env && *env) return env;
-  return std::string(KAGAMI_SOURCE_DIR) + "/rules/packs";
+  // Found from the binary, never from a path compiled in: installed as
+  // PREFIX/bin/kagami, the packs are PREFIX/share/kagami/packs; in a build
+  // tree (build/PRESET/cli/kagami) CMake links build/PRESET/share/kagami/packs
+  // to the source's rules/packs.
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "share/kagami/packs";
+  return (exe.parent_path().parent_path() / "share" / "kagami" / "packs").string();
 }
 
 bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics) {

@@ -29,8 +29,9 @@ void AddThresholdFileOption(CLI::App& app, RuleOptions& options);
 // --cache-dir and --no-cache (AddRuleOptions includes them).
 void AddCacheOptions(CLI::App& app, RuleOptions& options);
 
-// Where the shipped detection packs live: $KAGAMI_PACKS, else the source
-// tree's rules/packs.
+// Where the shipped detection packs live: $KAGAMI_PACKS, else
+// share/kagami/packs beside the binary's bin/ (an installed tree, or the
+// link CMake makes in a build tree).
 std::string ShippedPacksDir();
 
 struct LoadedEngine {

@@ -73,6 +73,9 @@ ClassificationTable LoadClassificationFile(const std::string& path, std::vector<
   return ParseClassifications(text, path, diagnostics);
 }
 
+// rules/classification.config as compiled in (default_classification.cc.in).
+extern const std::string_view kDefaultClassificationText;
+
 const ClassificationTable& DefaultClassifications(std::vector<Diagnostic>* diagnostics) {
   static std::once_flag once;
   static ClassificationTable* table = nullptr;
@@ -80,7 +83,7 @@ const ClassificationTable& DefaultClassifications(std::vector<Diagnostic>* diagn
   std::call_once(once, [] {
     load_diags = new std::vector<Diagnostic>();
     table = new ClassificationTable(
-        LoadClassificationFile(std::string(KAGAMI_SOURCE_DIR) + "/rules/classification.config", load_diags));
+        ParseClassifications(kDefaultClassificationText, "classification.config (built in)", load_diags));
   });
   diagnostics->insert(diagnostics->end(), load_diags->begin(), load_diags->end());
   return *table;
