@@ -139,7 +139,23 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   std::string file, error;
   if (!ReadToEnd(fd, static_cast<size_t>(st.st_size), &file, &error)) return reject(error);
   close(fd);
-  if (file.size() < kHeaderSize) return fail("truncated header");
+  std::string why;
+  const std::optional<std::string_view> payload = ParseEntry(key, file, &why);
+  if (!payload) return fail(why);
+  file.erase(0, file.size() - payload->size());  // the payload
+  ++stats_.hits;
+  return file;
+}
+
+std::optional<std::string_view> HsCache::ParseEntry(const Key& key, std::string_view file, std::string* why) {
+  if (file.size() < kHeaderSize) {
+    *why = "truncated header";
+    return std::nullopt;
+  }
+  if (file.size() > kMaxFile) {
+    *why = "larger than any database";
+    return std::nullopt;
+  }
   const char* p = file.data();
   uint32_t format = 0;
   std::memcpy(&format, p + 8, 4);
@@ -149,17 +165,29 @@ std::optional<std::string> HsCache::Load(const Key& key) {
   std::memcpy(&length, p + 48, 8);
   Key digest;
   std::memcpy(digest.data(), p + 56, 32);
-  if (std::memcmp(p, kMagic, sizeof kMagic) != 0) return fail("not a Kagami cache file");
-  if (format != kFormat) return fail(absl::StrCat("format ", format, ", expected ", kFormat));
-  if (stored_key != key) return fail("holds another key");
-  if (length != file.size() - kHeaderSize) {
-    return fail(absl::StrCat("payload of ", file.size() - kHeaderSize, " bytes where the header says ", length,
-                             " (truncated or extended)"));
+  if (std::memcmp(p, kMagic, sizeof kMagic) != 0) {
+    *why = "not a Kagami cache file";
+    return std::nullopt;
   }
-  file.erase(0, kHeaderSize);  // the payload
-  if (Sha256(file) != digest) return fail("payload checksum mismatch");
-  ++stats_.hits;
-  return file;
+  if (format != kFormat) {
+    *why = absl::StrCat("format ", format, ", expected ", kFormat);
+    return std::nullopt;
+  }
+  if (stored_key != key) {
+    *why = "holds another key";
+    return std::nullopt;
+  }
+  if (length != file.size() - kHeaderSize) {
+    *why = absl::StrCat("payload of ", file.size() - kHeaderSize, " bytes where the header says ", length,
+                        " (truncated or extended)");
+    return std::nullopt;
+  }
+  const std::string_view payload = file.substr(kHeaderSize);
+  if (Sha256(payload) != digest) {
+    *why = "payload checksum mismatch";
+    return std::nullopt;
+  }
+  return payload;
 }
 
 void HsCache::Unusable(const Key& key, std::string_view why) {

@@ -57,6 +57,13 @@ class HsCache {
   // The payload stored under `key`, checked; nullopt when there is none or
   // it failed a check (then a warning says why).
   std::optional<std::string> Load(const Key& key);
+  // The checks Load makes on the bytes of a file read for `key`: the magic,
+  // the format, the key inside, the payload length and the payload's SHA-256.
+  // Returns the payload (a view of the end of `file`), or nullopt with the
+  // reason in `why` (the words Load's warning gives). Load runs it on every
+  // file it reads, after its own checks on the file (a regular file, owned
+  // by this user, not writable by others).
+  static std::optional<std::string_view> ParseEntry(const Key& key, std::string_view file, std::string* why);
   // Stores `payload` under `key`; a failure is a warning, never an error:
   // the engine is already compiled.
   void Store(const Key& key, std::string_view payload);

@@ -6,12 +6,17 @@
 #include <gmock/gmock.h>
 
 #include <dirent.h>
+#include <hs/hs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tests/detect/detect_test_util.h"
@@ -209,6 +214,125 @@ TEST_F(HsCacheTest, DisabledCacheNeitherReadsNorWrites) {
   ASSERT_TRUE(Compile(&off));
   EXPECT_EQ(off.stats().hits + off.stats().misses + off.stats().writes, 0u);
   EXPECT_TRUE(Files().empty());
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// ParseEntry is Load's check of a file's bytes: a stored entry passes whole,
+// and each kind of damage is refused with the reason Load reports for it.
+TEST_F(HsCacheTest, ParseEntryChecksTheBytesAsLoadDoes) {
+  const HsCache::Key key = HsCache::KeyOf("parse entry");
+  const std::string payload = "a payload of a few bytes";
+  HsCache writer(dir_);
+  writer.Store(key, payload);
+  ASSERT_EQ(Files().size(), 1u);
+  const std::string path = Files()[0];
+  const std::string good = ReadBytes(path);
+  std::string why;
+  std::optional<std::string_view> parsed = HsCache::ParseEntry(key, good, &why);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, payload);
+  EXPECT_EQ(parsed->data() + parsed->size(), good.data() + good.size());  // a view of the end
+
+  HsCache::Key other = key;
+  other[31] ^= 1;
+  EXPECT_FALSE(HsCache::ParseEntry(other, good, &why));
+  EXPECT_EQ(why, "holds another key");
+
+  struct Case {
+    std::string bytes, why;
+  };
+  std::string magic = good, format = good, flip = good;
+  magic[0] = 'X';
+  format[8] = 2;
+  flip[flip.size() - 3] ^= 0x20;
+  const Case cases[] = {
+      {"", "truncated header"},
+      {good.substr(0, 87), "truncated header"},
+      {magic, "not a Kagami cache file"},
+      {format, "format 2, expected 1"},
+      {good.substr(0, good.size() - 1), "payload of 23 bytes where the header says 24 (truncated or extended)"},
+      {good + "x", "payload of 25 bytes where the header says 24 (truncated or extended)"},
+      {flip, "payload checksum mismatch"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.why);
+    why.clear();
+    EXPECT_FALSE(HsCache::ParseEntry(key, c.bytes, &why));
+    EXPECT_EQ(why, c.why);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << c.bytes;
+    HsCache reader(dir_);
+    EXPECT_FALSE(reader.Load(key));
+    EXPECT_EQ(reader.stats().rejected, 1u);
+    ASSERT_EQ(reader.warnings().size(), 1u);
+    EXPECT_THAT(reader.warnings()[0], ::testing::HasSubstr(": " + c.why + "; ignored"));
+  }
+
+  // An empty payload is an entry like any other.
+  writer.Store(key, "");
+  const std::string empty = ReadBytes(path);
+  parsed = HsCache::ParseEntry(key, empty, &why);
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->empty());
+}
+
+// The hs_cache fuzz seeds (tests/fuzz/corpus/hs_cache) check as their names
+// say, under the fuzz target's fixed key (bytes 0..31), and the valid one
+// holds a database this Hyperscan loads, so the fuzzer starts from an input
+// that reaches hs_deserialize_database. They were written by HsCache::Store:
+// valid.hsdb holds hs_compile_lit_multi of "evil" (HS_FLAG_SINGLEMATCH, block
+// mode, HS_TUNE_FAMILY_GENERIC and no CPU features, so any x86-64 loads it),
+// serialized; truncated.hsdb is its first 588 bytes, bad_magic.hsdb has 'X'
+// for its first byte, flipped_payload.hsdb its 7th last byte xor 0x20,
+// other_key.hsdb the same payload stored under bytes 32..63, and
+// empty_payload.hsdb an empty payload. Remake them that way if Hyperscan's
+// version changes.
+TEST(HsCacheFuzzCorpus, SeedsCheckAsNamed) {
+  const std::string dir = std::string(KAGAMI_SOURCE_DIR) + "/tests/fuzz/corpus/hs_cache/";
+  HsCache::Key key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
+  const std::pair<const char*, const char*> refused[] = {
+      {"truncated.hsdb", "payload of 500 bytes where the header says 1000 (truncated or extended)"},
+      {"bad_magic.hsdb", "not a Kagami cache file"},
+      {"flipped_payload.hsdb", "payload checksum mismatch"},
+      {"other_key.hsdb", "holds another key"},
+  };
+  for (const auto& [name, reason] : refused) {
+    SCOPED_TRACE(name);
+    const std::string bytes = ReadBytes(dir + name);
+    ASSERT_FALSE(bytes.empty());
+    std::string why;
+    EXPECT_FALSE(HsCache::ParseEntry(key, bytes, &why));
+    EXPECT_EQ(why, reason);
+  }
+  std::string why;
+  const std::string empty = ReadBytes(dir + "empty_payload.hsdb");
+  std::optional<std::string_view> payload = HsCache::ParseEntry(key, empty, &why);
+  ASSERT_TRUE(payload) << why;
+  EXPECT_TRUE(payload->empty());
+
+  const std::string valid = ReadBytes(dir + "valid.hsdb");
+  payload = HsCache::ParseEntry(key, valid, &why);
+  ASSERT_TRUE(payload) << why;
+  ASSERT_EQ(payload->size(), 1000u);
+  hs_database_t* db = nullptr;
+  ASSERT_EQ(hs_deserialize_database(payload->data(), payload->size(), &db), HS_SUCCESS)
+      << "valid.hsdb was made by another Hyperscan than " << hs_version() << ": remake the seeds";
+  hs_scratch_t* scratch = nullptr;
+  ASSERT_EQ(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
+  static constexpr char kText[] = "an evil packet";
+  unsigned hits = 0;
+  auto on_match = [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    ++*static_cast<unsigned*>(ctx);
+    return 0;
+  };
+  EXPECT_EQ(hs_scan(db, kText, sizeof kText - 1, 0, scratch, on_match, &hits), HS_SUCCESS);
+  EXPECT_EQ(hits, 1u);
+  hs_free_scratch(scratch);
+  hs_free_database(db);
 }
 
 TEST(HsCacheKey, DependsOnEveryByteOfTheDescription) {
