@@ -55,6 +55,14 @@ std::string Shown(std::string_view text, size_t limit = 60) {
 }
 constexpr size_t kPathLimit = 120;
 
+// Keywords that can open a comparison (STIX 2.1: "EXISTS path", and "NOT"
+// which the grammar only has after the path, "path NOT = ..."). In the
+// grammar's lexer they are keywords, never object types, so "[NOT:x = 'a']"
+// is NOT followed by ':', not the object path "NOT:x". Both parsers ask this
+// one list: the general parser refuses the keyword, the single-comparison
+// shortcut leaves the pattern to it.
+bool IsComparisonKeyword(std::string_view word) { return word == "NOT" || word == "EXISTS"; }
+
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -237,7 +245,8 @@ class Parser {
   // path, the literal and the term go through the same Resolve and MakeTerm,
   // so results and errors are the grammar's. nullopt when the pattern has any
   // other shape (operators, escapes, list indexes, more comparisons...): the
-  // general parser takes it then.
+  // general parser takes it then, and so it does when the object type is a
+  // keyword (IsComparisonKeyword).
   std::optional<bool> ParseSingleComparison(std::vector<Clause>* out) {
     size_t p = 0;
     auto skip_blanks = [&] {
@@ -267,7 +276,7 @@ class Parser {
     skip_blanks();
     const size_t path_offset = p;
     Path path;
-    if (!word(&path.object_type)) return std::nullopt;
+    if (!word(&path.object_type) || IsComparisonKeyword(path.object_type)) return std::nullopt;
     skip_blanks();
     if (!at(':')) return std::nullopt;
     ++p;
@@ -571,8 +580,9 @@ class Parser {
       if (!ParseComparisonOr(out, depth + 1)) return false;
       return Expect(Tok::kRParen, "AND, OR or ')'");
     }
-    if (IsWord("EXISTS")) return Fail(tok_.offset, "EXISTS is unsupported");
-    if (IsWord("NOT")) return Fail(tok_.offset, "NOT is unsupported");
+    if (tok_.kind == Tok::kWord && IsComparisonKeyword(tok_.text)) {
+      return Fail(tok_.offset, std::string(tok_.text) + " is unsupported");
+    }
     if (tok_.kind != Tok::kWord) {
       return Fail(tok_.offset, "expected a comparison (object-type:property ...), found " + Describe());
     }
