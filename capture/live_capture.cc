@@ -15,7 +15,8 @@ absl::StatusOr<std::unique_ptr<LiveCapture>> LiveCapture::Open(const LiveCapture
     if (options.interfaces.size() != 1) {
       return absl::InvalidArgumentError("--capture pcap reads one interface; use af-packet for several");
     }
-    auto live = LiveSource::Open(options.interfaces[0], options.bpf);
+    const LiveInterface& i = options.interfaces[0];
+    auto live = LiveSource::Open(i.name, i.bpf.empty() ? options.bpf : i.bpf);
     if (!live.ok()) return live.status();
     capture->pcap_ = std::move(*live);
     capture->sources_.push_back(capture->pcap_.get());
@@ -27,10 +28,10 @@ absl::StatusOr<std::unique_ptr<LiveCapture>> LiveCapture::Open(const LiveCapture
   const auto group = static_cast<uint16_t>((static_cast<uint32_t>(getpid()) & 0x7fff) | 0x8000);
   for (uint32_t w = 0; w < workers; ++w) {
     std::vector<AfPacketSource*> mine;
-    for (const std::string& iface : options.interfaces) {
+    for (const LiveInterface& iface : options.interfaces) {
       AfPacketOptions o = options.afpacket;
-      o.iface = iface;
-      o.bpf = options.bpf;
+      o.iface = iface.name;
+      o.bpf = iface.bpf.empty() ? options.bpf : iface.bpf;
       o.fanout_group = workers > 1 ? group : 0;
       auto socket = AfPacketSource::Open(o);
       if (!socket.ok()) return socket.status();
@@ -59,7 +60,7 @@ void LiveCapture::set_event_handler(const std::function<void(const std::string&)
 
 std::vector<LiveCapture::InterfaceCounts> LiveCapture::kernel_counts() const {
   std::vector<InterfaceCounts> out;
-  for (const std::string& iface : options_.interfaces) out.push_back({iface, {}});
+  for (const LiveInterface& iface : options_.interfaces) out.push_back({iface.name, {}});
   if (pcap_) {
     if (auto k = pcap_->kernel_counts()) out[0].counts = *k;
     return out;

@@ -18,9 +18,14 @@ namespace kagami::capture {
 
 enum class CaptureMethod { kAfPacket, kPcap };
 
+struct LiveInterface {
+  std::string name;
+  std::string bpf;  // empty: LiveCaptureOptions::bpf
+};
+
 struct LiveCaptureOptions {
-  std::vector<std::string> interfaces;
-  std::string bpf;  // applied on every interface
+  std::vector<LiveInterface> interfaces;
+  std::string bpf;  // for every interface without a filter of its own
   CaptureMethod method = CaptureMethod::kAfPacket;
   uint32_t workers = 1;  // AF_PACKET: sockets per interface
   // Ring, block, promiscuous mode and fanout mode for every AF_PACKET

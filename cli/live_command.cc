@@ -2,7 +2,11 @@
 // per worker per interface, each worker reading its own) or libpcap (one
 // reader thread dispatching to flow-hashed workers,
 // engine/pipeline/parallel_scan.h).
+#include <net/if.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "capture/live_capture.h"
 #include "cli/commands.h"
+#include "cli/config_options.h"
 #include "cli/engine_setup.h"
 #include "cli/privileges.h"
 #include "cli/signals.h"
@@ -35,6 +40,8 @@ struct LiveArgs {
   std::string block_size = "1mb";
   bool no_promisc = false;
   std::string user, group;  // drop to these once everything is open
+  std::string config;       // --config FILE
+  bool check_config = false;
   std::string eve = "eve.json";
   std::string checksums = "ignore";
   TrafficArgs traffic;
@@ -51,8 +58,9 @@ void StopLive() {
 }
 
 // The capture choices as LiveCapture takes them; false with `error` set.
-bool CaptureOptionsFrom(const LiveArgs& args, uint32_t workers, capture::LiveCaptureOptions* o, std::string* error) {
-  o->interfaces = args.interfaces;
+bool CaptureOptionsFrom(const LiveArgs& args, const std::vector<ConfigInterface>& interfaces, uint32_t workers,
+                        capture::LiveCaptureOptions* o, std::string* error) {
+  for (const ConfigInterface& i : interfaces) o->interfaces.push_back({i.name, i.bpf});
   o->bpf = args.bpf;
   o->method = args.capture == "pcap" ? capture::CaptureMethod::kPcap : capture::CaptureMethod::kAfPacket;
   o->workers = workers;
@@ -75,13 +83,56 @@ bool CaptureOptionsFrom(const LiveArgs& args, uint32_t workers, capture::LiveCap
   return true;
 }
 
-int RunLive(const LiveArgs& args) {
+// --check-config: what capture would need, short of capturing.
+bool CheckCaptureTargets(const std::vector<ConfigInterface>& interfaces, const std::string& eve) {
+  bool ok = true;
+  for (const ConfigInterface& i : interfaces) {
+    if (if_nametoindex(i.name.c_str()) == 0) {
+      std::fprintf(stderr, "kagami: interface %s: no such interface\n", i.name.c_str());
+      ok = false;
+    }
+  }
+  if (eve != "-") {
+    const std::filesystem::path dir = std::filesystem::absolute(eve).parent_path();
+    if (access(dir.c_str(), W_OK) != 0) {
+      std::fprintf(stderr, "kagami: --eve %s: cannot write in %s\n", eve.c_str(), dir.c_str());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+int RunLive(LiveArgs& args, CLI::App& cmd) {
+  std::vector<ConfigInterface> interfaces;
+  for (const std::string& name : args.interfaces) interfaces.push_back({name, ""});
+  if (!args.config.empty()) {
+    std::vector<ConfigInterface> from_file;
+    if (!ApplyConfigFile(cmd, args.config, &from_file)) return 2;
+    if (interfaces.empty()) interfaces = std::move(from_file);  // -i wins
+  }
+  if (interfaces.empty()) {
+    std::fprintf(stderr, "kagami: no interface to capture on: give -i IFACE or 'interfaces:' in --config\n");
+    return 2;
+  }
+  capture::LiveCaptureOptions capture_options;
+  const uint32_t workers = WorkerCount(args.workers);
+  if (std::string error; !CaptureOptionsFrom(args, interfaces, workers, &capture_options, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
   LoadedEngine loaded;
   if (!LoadEngine(args.rules, loaded)) return 2;
   IntelArgs intel_args = args.intel;
   UseShippedFeedsIfNoneGiven(args.rules.rule_paths, intel_args);
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) return 2;
+  if (args.check_config) {
+    if (!CheckCaptureTargets(interfaces, args.eve)) return 2;
+    std::fprintf(stderr, "kagami: configuration OK: %zu rules, %zu indicators, %zu %s, %u %s\n", loaded.rules,
+                 intel.store ? intel.store->size() : size_t{0}, interfaces.size(),
+                 interfaces.size() == 1 ? "interface" : "interfaces", workers, workers == 1 ? "worker" : "workers");
+    return 0;
+  }
   output::EveWriter eve;
   if (absl::Status s = eve.Open(args.eve); !s.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
@@ -100,19 +151,15 @@ int RunLive(const LiveArgs& args) {
     return 2;
   }
   output::ScanSummary summary;
-  const uint32_t workers = WorkerCount(args.workers);
-  capture::LiveCaptureOptions capture_options;
-  if (std::string error; !CaptureOptionsFrom(args, workers, &capture_options, &error)) {
-    std::fprintf(stderr, "kagami: %s\n", error.c_str());
-    return 2;
-  }
   auto live = capture::LiveCapture::Open(capture_options);
   if (!live.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(live.status().message()).c_str());
     return 2;
   }
   (*live)->set_event_handler([](const std::string& event) { std::fprintf(stderr, "kagami: %s\n", event.c_str()); });
-  const std::string interfaces = absl::StrJoin(args.interfaces, ", ");
+  std::vector<std::string> names;
+  for (const ConfigInterface& i : interfaces) names.push_back(i.name);
+  const std::string interface_list = absl::StrJoin(names, ", ");
   // Sockets and the EVE file are open: root is no longer needed.
   if (!args.user.empty()) {
     if (std::string error = DropPrivileges(args.user, args.group); !error.empty()) {
@@ -133,11 +180,11 @@ int RunLive(const LiveArgs& args) {
   InstallSignalHandlers(&control, &StopLive);
   if (!args.quiet) {
     std::fprintf(stderr, "kagami: listening on %s (%s)%s%s with %zu rules and %zu indicators, %u %s; Ctrl-C to stop\n",
-                 interfaces.c_str(), (*live)->Describe().c_str(), args.bpf.empty() ? "" : " filter ",
+                 interface_list.c_str(), (*live)->Describe().c_str(), args.bpf.empty() ? "" : " filter ",
                  args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0}, workers,
                  workers == 1 ? "worker" : "workers");
   }
-  summary.set_interface(interfaces);
+  summary.set_interface(interface_list);
   absl::Status status = (*live)->one_source_per_worker()
                             ? inspection.RunCapture((*live)->sources(), &control)
                             : inspection.Run(*(*live)->sources()[0], &control);
@@ -184,8 +231,15 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
   AddTrafficOptions(*cmd, args->traffic);
   AddAppOptions(*cmd, args->app);
   AddIntelOptions(*cmd, args->intel);
-  cmd->add_option("--interface,-i", args->interfaces, "Interface to capture on (repeat for several)")
-      ->required();
+  cmd->add_option("--interface,-i", args->interfaces,
+                  "Interface to capture on (repeat for several; or 'interfaces:' in --config)");
+  cmd->add_option("--config", args->config,
+                  "YAML configuration: keys are these options' long names, plus 'interfaces:' (a list of names or "
+                  "{name, bpf}); flags given here win")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--check-config", args->check_config,
+                "Check the configuration, load and compile the rules and feeds, check the interfaces and the EVE "
+                "path, then exit without capturing");
   cmd->add_option("--bpf", args->bpf, "BPF capture filter for every interface, e.g. 'not port 22'");
   cmd->add_option("--capture", args->capture,
                   "af-packet (TPACKET_V3 ring, a fanout socket per worker) or pcap (libpcap, one interface)")
@@ -212,7 +266,7 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
   cmd->add_flag("--quiet,-q", args->quiet, "No banner or summary on stderr");
   AddWorkersOption(*cmd, args->workers);
   AddStatsIntervalOption(*cmd, args->stats_interval);
-  cmd->callback([args, set_exit] { set_exit(RunLive(*args)); });
+  cmd->callback([args, set_exit, cmd] { set_exit(RunLive(*args, *cmd)); });
 }
 
 }  // namespace kagami::cli

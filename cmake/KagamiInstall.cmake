@@ -4,8 +4,9 @@
 #   share/kagami/packs/PACK/{*.rules, intel/, README.md}   found by the binary as ../share/kagami/packs
 #   share/kagami/classification.config                     the shipped classtypes (also compiled in)
 #   share/man/man1/kagami.1                                 from the binary's help text (scripts/make-man)
-#   lib/systemd/system/kagami@.service                      one sensor per interface (ExecStart: PREFIX/bin/kagami)
+#   lib/systemd/system/kagami@.service                      one sensor per interface, with the configuration
 #   etc/logrotate.d/kagami                                  rotates /var/log/kagami/*.json, SIGHUP
+#   etc/kagami/kagami.yaml                                  the annotated example configuration
 # The build tree gets the same relative layout for its packs: a link
 # build/PRESET/share/kagami/packs -> rules/packs, so build/PRESET/cli/kagami
 # finds them the way an installed binary does.
@@ -21,28 +22,28 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/rules/packs/ DESTINATION ${CMAKE_INSTALL_D
         PATTERN "tests" EXCLUDE PATTERN "source" EXCLUDE)
 install(FILES ${CMAKE_SOURCE_DIR}/rules/classification.config DESTINATION ${CMAKE_INSTALL_DATADIR}/kagami)
 
-# The unit names the binary by its installed path, known only at install
-# time (cmake --install --prefix P; CPack installs with prefix /usr into a
-# staging DESTDIR), so it is written then. /usr/lib/systemd/system and
-# PREFIX/lib/systemd/system are both on systemd's search path
-# (the latter by `systemctl link`).
+# The unit names the binary and the configuration by their installed paths,
+# known only at install time (cmake --install --prefix P; CPack installs
+# with prefix /usr into a staging DESTDIR), so it is written then.
+# /usr/lib/systemd/system and PREFIX/lib/systemd/system are both on
+# systemd's search path (the latter through `systemctl link`). logrotate
+# and the configuration go to /etc for a /usr install (the package), else
+# under PREFIX/etc.
 install(CODE "
+  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+    set(etc \"/etc\")
+  else()
+    set(etc \"\${CMAKE_INSTALL_PREFIX}/etc\")
+  endif()
   set(KAGAMI_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  set(KAGAMI_CONFIG \"\${etc}/kagami/kagami.yaml\")
   set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/systemd/system/kagami@.service\")
   message(STATUS \"Installing: \${unit}\")
   configure_file(\"${CMAKE_SOURCE_DIR}/dist/kagami@.service.in\" \"\${unit}\" @ONLY)
-")
-# logrotate reads /etc/logrotate.d: a /usr install (the package) puts the
-# snippet there, any other prefix under PREFIX/etc.
-install(CODE "
-  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
-    set(etc \"\$ENV{DESTDIR}/etc\")
-  else()
-    set(etc \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/etc\")
-  endif()
-  message(STATUS \"Installing: \${etc}/logrotate.d/kagami\")
-  file(MAKE_DIRECTORY \"\${etc}/logrotate.d\")
-  configure_file(\"${CMAKE_SOURCE_DIR}/dist/kagami.logrotate\" \"\${etc}/logrotate.d/kagami\" COPYONLY)
+  message(STATUS \"Installing: \$ENV{DESTDIR}\${etc}/logrotate.d/kagami\")
+  configure_file(\"${CMAKE_SOURCE_DIR}/dist/kagami.logrotate\" \"\$ENV{DESTDIR}\${etc}/logrotate.d/kagami\" COPYONLY)
+  message(STATUS \"Installing: \$ENV{DESTDIR}\${KAGAMI_CONFIG}\")
+  configure_file(\"${CMAKE_SOURCE_DIR}/etc/kagami.yaml\" \"\$ENV{DESTDIR}\${KAGAMI_CONFIG}\" COPYONLY)
 ")
 
 # The man page is made from the built binary (not in fuzz builds, which
@@ -72,6 +73,7 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "logrotate")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# The logrotate snippet is the admin's to edit: a conffile dpkg keeps.
+# The logrotate snippet and the configuration are the admin's to edit:
+# conffiles dpkg keeps.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_SOURCE_DIR}/dist/conffiles)
 include(CPack)

@@ -180,6 +180,60 @@ TEST_F(SensorE2eTest, KeepsRunningWhenTheInterfaceIsRecreated) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// A configuration file sets what flags would (interfaces with their own
+// filter, rules, workers, the EVE file) and a flag on the command line wins.
+TEST_F(SensorE2eTest, ConfigFileSetsOptionsAndFlagsWin) {
+  VethPair veth("kgc");
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
+  const std::string rules = dir_ + "/marker.rules";
+  std::ofstream(rules) << "alert udp any any -> any any (msg:\"marker\"; content:\"kagami-marker\"; sid:93;)\n";
+  const std::string config = dir_ + "/kagami.yaml";
+  std::ofstream(config) << "interfaces:\n"
+                           "  - name: " << veth.listener() << "\n"
+                           "    bpf: udp port 9999\n"
+                           "rules: [" << rules << "]\n"
+                           "workers: 2\n"
+                           "eve: " << dir_ << "/from-config.json\n"
+                           "stats-interval: 0\n";
+  const std::string eve = dir_ + "/from-flag.json";
+  ProcessResult check = RunKagami({"live", "--config", config, "--check-config"}, dir_);
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.err, HasSubstr("configuration OK: 1 rules, 0 indicators, 1 interface, 2 workers"));
+
+  pid_t pid = StartKagami({"live", "--config", config, "--eve", eve}, dir_);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForBanner()) << ReadFile(dir_ + "/stderr");
+  EXPECT_THAT(ReadFile(dir_ + "/stderr"), HasSubstr("listening on " + veth.listener() + " (af-packet"));
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    FrameSender sender(veth.sender());
+    sender.Send(EthUdp("192.0.2.1", 5000, "192.0.2.2", 9998, "kagami-marker"));  // filtered out
+    sender.Send(EthUdp("192.0.2.1", 5000, "192.0.2.2", 9999, "kagami-marker"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = ReadFile(eve).find("\"signature_id\":93,") != std::string::npos;
+  }
+  kill(pid, SIGTERM);
+  ProcessResult r = WaitKagami(pid, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(seen) << "the flag's EVE file gets the alerts";
+  EXPECT_EQ(ReadFile(eve).find("\"dest_port\":9998"), std::string::npos) << "the interface's filter applies";
+  EXPECT_FALSE(std::ifstream(dir_ + "/from-config.json").good()) << "--eve on the command line wins";
+}
+
+TEST_F(SensorE2eTest, ConfigMistakesAreReportedWithTheirPositions) {
+  const std::string config = dir_ + "/bad.yaml";
+  std::ofstream(config) << "interfaces: [lo]\n"
+                           "workers: lots\n"
+                           "flow-memcapp: 1gb\n"
+                           "stream-policy: newest\n";
+  ProcessResult r = RunKagami({"live", "--config", config, "--check-config"}, dir_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(config + ":2:10: 'workers': "));
+  EXPECT_THAT(r.err, HasSubstr(config + ":3:1: unknown key 'flow-memcapp' (did you mean 'flow-memcap'?)"));
+  EXPECT_THAT(r.err, HasSubstr(config + ":4:16: 'stream-policy': newest not in {"));
+  EXPECT_LT(r.err.find(":2:10:"), r.err.find(":3:1:")) << "in file order";
+}
+
 // The line of /proc/PID/status that starts with `key`, without the key.
 std::string StatusLine(pid_t pid, const std::string& key) {
   for (const std::string& line : Lines(ReadFile("/proc/" + std::to_string(pid) + "/status"))) {

@@ -3,8 +3,8 @@
 # prefix and the Debian package from `cpack -G DEB` each give a kagami that
 # finds its packs beside itself (a moved install too: nothing points back
 # at the source tree), scans the demo capture with the same alerts as the
-# build tree's binary, and ships its man page, systemd unit and logrotate
-# snippet.
+# build tree's binary, and ships its man page, systemd unit, logrotate
+# snippet and an example configuration that passes --check-config.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -29,7 +29,12 @@ unset KAGAMI_PACKS
 grep -q '^\.SH LIVE' "$work/moved/share/man/man1/kagami.1" || fail "the man page has no LIVE section"
 grep -q -- '--ring-size' "$work/moved/share/man/man1/kagami.1" || fail "the man page lacks live's options"
 unit="$work/moved/lib/systemd/system/kagami@.service"
-grep -q "^ExecStart=$work/prefix/bin/kagami live -i %i " "$unit" || fail "unit ExecStart: $(grep ExecStart "$unit")"
+grep -q "^ExecStart=$work/prefix/bin/kagami live --config $work/prefix/etc/kagami/kagami.yaml -i %i " "$unit" ||
+  fail "unit ExecStart: $(grep ExecStart "$unit")"
+# The shipped example configuration is valid as the unit uses it.
+"$work/moved/bin/kagami" live --config "$work/moved/etc/kagami/kagami.yaml" -i lo --eve "$work/live.json" \
+  --cache-dir "$work/cache" --check-config 2>"$work/check.txt" || { cat "$work/check.txt" >&2; fail "the example configuration does not check"; }
+grep -q "configuration OK" "$work/check.txt" || fail "no verdict from --check-config"
 for want_line in 'Restart=on-failure' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
                  'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN'; do
   grep -qx "$want_line" "$unit" || fail "the unit lacks $want_line"
@@ -49,10 +54,13 @@ done
 dpkg-deb -x "$deb" "$work/root"
 (cd "$work" && "$work/root/usr/bin/kagami" scan -q --eve "$work/deb.json" "$demo") || fail "the packaged kagami failed"
 [ "$(alerts "$work/deb.json")" = "$want" ] || fail "package: $(alerts "$work/deb.json") alerts, want $want"
-grep -q '^ExecStart=/usr/bin/kagami live' "$work/root/usr/lib/systemd/system/kagami@.service" || fail "package unit"
+grep -q '^ExecStart=/usr/bin/kagami live --config /etc/kagami/kagami.yaml -i %i' \
+  "$work/root/usr/lib/systemd/system/kagami@.service" || fail "package unit"
+[ -f "$work/root/etc/kagami/kagami.yaml" ] || fail "the package has no /etc/kagami/kagami.yaml"
 [ -f "$work/root/etc/logrotate.d/kagami" ] || fail "the package has no /etc/logrotate.d/kagami"
 dpkg-deb -e "$deb" "$work/control"
 grep -qx /etc/logrotate.d/kagami "$work/control/conffiles" || fail "the logrotate snippet is not a conffile"
+grep -qx /etc/kagami/kagami.yaml "$work/control/conffiles" || fail "the configuration is not a conffile"
 [ -f "$work/root/usr/share/man/man1/kagami.1" ] || fail "the package has no man page"
 if command -v systemd-analyze >/dev/null; then
   # Verified where its ExecStart exists: the unpacked package's binary.
