@@ -12,9 +12,14 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "capture/live_capture.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"
+#include "cli/control_socket.h"
+#include "cli/reloader.h"
+#include "cli/sensor_control.h"
 #include "cli/engine_setup.h"
 #include "cli/privileges.h"
 #include "cli/signals.h"
@@ -42,6 +47,7 @@ struct LiveArgs {
   std::string user, group;  // drop to these once everything is open
   std::string config;       // --config FILE
   bool check_config = false;
+  std::string control_socket;  // empty: DefaultControlSocket(), best effort
   std::string eve = "eve.json";
   std::string checksums = "ignore";
   TrafficArgs traffic;
@@ -55,6 +61,11 @@ struct LiveArgs {
 capture::LiveCapture* g_live = nullptr;
 void StopLive() {
   if (g_live) g_live->Stop();
+}
+
+Reloader* g_reloader = nullptr;
+void RequestReload() {
+  if (g_reloader) g_reloader->RequestFromSignal();
 }
 
 // The capture choices as LiveCapture takes them; false with `error` set.
@@ -160,6 +171,37 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   std::vector<std::string> names;
   for (const ConfigInterface& i : interfaces) names.push_back(i.name);
   const std::string interface_list = absl::StrJoin(names, ", ");
+
+  // What the scanners match, and how a reload replaces it.
+  pipeline::RulesetSlot slot;
+  slot.Publish(pipeline::Ruleset{loaded.engine, intel.store, DigestKinds(intel_args)});
+  RulesetInfo initial;
+  initial.ok = true;
+  initial.number = 1;
+  initial.rules = loaded.rules;
+  initial.rule_errors = loaded.errors;
+  initial.indicators = intel.store ? intel.store->size() : 0;
+  initial.seconds = loaded.parse_seconds + loaded.compile_seconds + intel.seconds;
+  initial.digest = SourcesDigest(args.rules, intel_args);
+  initial.at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+  Reloader reloader(args.rules, intel_args, &slot, initial);
+  pipeline::StatsWriter stats(&eve);
+  SensorControl sensor{&reloader, &stats, &StopLive};
+  std::unique_ptr<ControlServer> control_server;
+  {
+    const std::string path = args.control_socket.empty() ? DefaultControlSocket() : args.control_socket;
+    auto server = ControlServer::Open(path, [&sensor](const std::string& r) { return AnswerControl(sensor, r); });
+    if (server.ok()) {
+      control_server = std::move(*server);
+    } else if (!args.control_socket.empty()) {
+      std::fprintf(stderr, "kagami: %s\n", std::string(server.status().message()).c_str());
+      return 2;
+    } else {
+      // The default place is best effort: a second sensor on the host runs on.
+      std::fprintf(stderr, "kagami: %s; running without a control socket (SIGUSR2 still reloads)\n",
+                   std::string(server.status().message()).c_str());
+    }
+  }
   // Sockets and the EVE file are open: root is no longer needed.
   if (!args.user.empty()) {
     if (std::string error = DropPrivileges(args.user, args.group); !error.empty()) {
@@ -173,11 +215,13 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   parallel.flush_interval_ms = 10;
   pipeline::Inspection inspection(loaded.engine, options, parallel, &eve, &summary);
   inspection.set_intel(intel.store, DigestKinds(intel_args));
-  pipeline::StatsWriter stats(&eve);
+  inspection.set_ruleset_slot(&slot);
   if (args.stats_interval > 0) inspection.set_periodic_stats(stats.Every(std::chrono::seconds(args.stats_interval)));
   pipeline::RunControl control;
   g_live = live->get();
   InstallSignalHandlers(&control, &StopLive);
+  g_reloader = &reloader;
+  InstallReloadHandler(&RequestReload);
   if (!args.quiet) {
     std::fprintf(stderr, "kagami: listening on %s (%s)%s%s with %zu rules and %zu indicators, %u %s; Ctrl-C to stop\n",
                  interface_list.c_str(), (*live)->Describe().c_str(), args.bpf.empty() ? "" : " filter ",
@@ -188,6 +232,9 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   absl::Status status = (*live)->one_source_per_worker()
                             ? inspection.RunCapture((*live)->sources(), &control)
                             : inspection.Run(*(*live)->sources()[0], &control);
+  InstallReloadHandler(nullptr);
+  g_reloader = nullptr;
+  control_server.reset();  // no request may reach what is ending
   g_live = nullptr;
   inspection.Finish();
   pipeline::ScanCounters counters = inspection.counters();
@@ -212,11 +259,15 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     AddTrafficCounters(counters, summary);
     AddAppCounters(counters, summary);
     if (inspection.threaded()) AddWorkerCounters(inspection, options, summary);
-  if (intel.store) {
-    summary.AddCounters("intel", {{"indicators", intel.store->size()},
-                                  {"feeds", intel.reports.size()},
-                                  {"lookups", counters.intel_lookups}});
-  }
+    if (const RulesetInfo now = reloader.current(); now.number > 1 || reloader.refused() > 0) {
+      summary.AddCounters("ruleset", {{"rules", now.rules},
+                                      {"indicators", now.indicators},
+                                      {"reloads", reloader.last_attempt().number - 1},
+                                      {"refused", reloader.refused()}});
+    }
+    if (intel.store) {
+      summary.AddCounters("intel", {{"feeds", intel.reports.size()}, {"lookups", counters.intel_lookups}});
+    }
     summary.Print(stderr);
   }
   return status.ok() ? 0 : 1;
@@ -253,6 +304,9 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
       ->capture_default_str();
   cmd->add_option("--block-size", args->block_size, "AF_PACKET ring block (a power of two)")->capture_default_str();
   cmd->add_flag("--no-promisc", args->no_promisc, "Leave the interfaces out of promiscuous mode");
+  cmd->add_option("--control-socket", args->control_socket,
+                  "Unix socket for kagami ctl (reload, stats, ruleset, version, shutdown); owner-only. Default: "
+                  "/run/kagami/kagami.sock for root, else $XDG_RUNTIME_DIR/kagami.sock, skipped if taken");
   CLI::Option* user = cmd->add_option(
       "--user", args->user,
       "Run as this user once the interfaces and files are open (keeps only CAP_NET_RAW, to reopen interfaces)");

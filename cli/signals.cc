@@ -16,6 +16,11 @@ void HandleStop(int) {
   }
 }
 
+void (*g_on_reload)() = nullptr;
+void HandleReload(int) {
+  if (g_on_reload) g_on_reload();
+}
+
 void HandleHangup(int) {
   if (g_control) g_control->reopen_output.store(true, std::memory_order_relaxed);
 }
@@ -33,6 +38,15 @@ void InstallSignalHandlers(pipeline::RunControl* control, void (*on_stop)()) {
   sa.sa_handler = HandleHangup;
   sa.sa_flags = SA_RESTART;
   sigaction(SIGHUP, &sa, nullptr);
+}
+
+void InstallReloadHandler(void (*on_reload)()) {
+  g_on_reload = on_reload;
+  struct sigaction sa = {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_reload ? HandleReload : SIG_DFL;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR2, &sa, nullptr);
 }
 
 }  // namespace kagami::cli

@@ -13,4 +13,8 @@ namespace kagami::cli {
 // their rings already hold, so nothing captured goes uninspected.
 void InstallSignalHandlers(pipeline::RunControl* control, void (*on_stop)() = nullptr);
 
+// SIGUSR2 (Suricata's rule reload signal) calls `on_reload`, which must be
+// async-signal-safe; null restores the default (which ends the process).
+void InstallReloadHandler(void (*on_reload)());
+
 }  // namespace kagami::cli

@@ -92,6 +92,13 @@ class AppLayer {
   // HTTP body digests to compute (http::DigestKind bits; file-hash
   // indicators) for flows whose HTTP parser starts from now on.
   void set_body_digests(uint8_t kinds) { options_.http.body_digests = kinds; }
+  // What the loaded rules need (after a reload): whether HTTP bodies are
+  // kept, for flows whose HTTP parser starts from now on, and which buffers
+  // FillView builds, from the next update on.
+  void set_rule_needs(bool keep_bodies, uint64_t wanted_buffers) {
+    options_.http.keep_bodies = keep_bodies;
+    options_.wanted_buffers = wanted_buffers;
+  }
 
  private:
   struct FlowApp;

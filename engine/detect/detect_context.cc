@@ -38,6 +38,7 @@ class DetectContextImpl final : public DetectContext {
                  app::TxInspectState& state, std::vector<Alert>& out) override;
   const std::vector<uint64_t>& rule_hits() const override { return hits_; }
   void set_defer_cross_flow_limits(bool defer) override { defer_cross_flow_ = defer; }
+  void AdoptFrom(DetectContext& previous) override;
 
  private:
   void AddCandidate(uint32_t r) {
@@ -82,6 +83,9 @@ class DetectContextImpl final : public DetectContext {
   bool CheckFlowints(const CompiledRule& r, const flow::FlowVars& vars) const;
   void ApplyFlowints(const CompiledRule& r, flow::FlowVars& vars) const;
   void AdoptVars(flow::FlowVars& vars) const;
+  // Variables of the previous engine (AdoptFrom), renamed to this one's.
+  void Translate(flow::FlowVars& vars) const;
+  void Translate(app::TxInspectState& state) const;
   Alert::Deferred CheckThresholds(uint32_t r, const decode::Packet& p, bool* pass);
 
   std::shared_ptr<const DetectEngineImpl> engine_;
@@ -108,7 +112,81 @@ class DetectContextImpl final : public DetectContext {
   };
   PartsChunk parts_;
   std::vector<uint32_t> stream_part_candidates_;
+  // AdoptFrom: the previous engine's generation (0: none) and its rule,
+  // flowbit and flowint numbers in this engine (kGone: no longer here).
+  static constexpr uint32_t kGone = UINT32_MAX;
+  uint64_t previous_generation_ = 0;
+  std::vector<uint32_t> rule_map_, bit_map_, int_map_;
 };
+
+// old index -> new index for names interned in both maps.
+std::vector<uint32_t> MapNames(const FlowbitNames& from, const FlowbitNames& to, uint32_t gone) {
+  std::vector<uint32_t> map(from.size(), gone);
+  for (const auto& [name, index] : from) {
+    if (index >= map.size()) map.resize(index + 1, gone);
+    if (auto it = to.find(name); it != to.end()) map[index] = it->second;
+  }
+  return map;
+}
+
+void DetectContextImpl::AdoptFrom(DetectContext& previous_base) {
+  auto& previous = static_cast<DetectContextImpl&>(previous_base);
+  const DetectEngineImpl& old_engine = *previous.engine_;
+  thresholds_ = std::move(previous.thresholds_);
+  previous_generation_ = old_engine.generation_;
+  absl::flat_hash_map<uint64_t, uint32_t> by_key;
+  by_key.reserve(engine_->rules_.size());
+  for (uint32_t i = 0; i < engine_->rules_.size(); ++i) by_key.emplace(RateKeyOf(engine_->rules_[i]), i);
+  rule_map_.assign(old_engine.rules_.size(), kGone);
+  for (uint32_t i = 0; i < old_engine.rules_.size(); ++i) {
+    if (auto it = by_key.find(RateKeyOf(old_engine.rules_[i])); it != by_key.end()) {
+      rule_map_[i] = it->second;
+      if (i < previous.hits_.size()) hits_[it->second] += previous.hits_[i];
+    }
+  }
+  bit_map_ = MapNames(old_engine.flow_var_names_.bits, engine_->flow_var_names_.bits, kGone);
+  int_map_ = MapNames(old_engine.flow_var_names_.ints, engine_->flow_var_names_.ints, kGone);
+}
+
+void DetectContextImpl::Translate(flow::FlowVars& vars) const {
+  std::vector<uint64_t> bits;
+  for (size_t w = 0; w < vars.bits.size(); ++w) {
+    for (uint64_t word = vars.bits[w]; word != 0; word &= word - 1) {
+      const size_t old_bit = w * 64 + static_cast<size_t>(__builtin_ctzll(word));
+      const uint32_t bit = old_bit < bit_map_.size() ? bit_map_[old_bit] : kGone;
+      if (bit == kGone) continue;
+      if (bit / 64 >= bits.size()) bits.resize(bit / 64 + 1, 0);
+      bits[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+  }
+  vars.bits = std::move(bits);
+  size_t kept = 0;
+  for (const auto& [var, value] : vars.ints) {
+    const uint32_t to = var < int_map_.size() ? int_map_[var] : kGone;
+    if (to != kGone) vars.ints[kept++] = {to, value};
+  }
+  vars.ints.resize(kept);
+  vars.generation = engine_->generation_;
+}
+
+void DetectContextImpl::Translate(app::TxInspectState& state) const {
+  auto rename = [&](std::vector<uint32_t>& rules) {
+    size_t kept = 0;
+    for (uint32_t r : rules) {
+      const uint32_t to = r < rule_map_.size() ? rule_map_[r] : kGone;
+      if (to != kGone) rules[kept++] = to;
+    }
+    rules.resize(kept);
+  };
+  rename(state.done);
+  for (auto& m : state.stream_matched) rename(m);
+  // Waiting rules and scanned buffers are found again with this engine's
+  // patterns; the indicator stages checked stay checked.
+  state.pending.clear();
+  state.scanned = {};
+  state.always_checked = false;
+  state.engine_generation = engine_->generation_;
+}
 
 bool AppProtoMatches(const CompiledRule& r, app::AppProto flow_proto) {
   if (r.app_proto == app::AppProto::kUnknown) return true;
@@ -367,7 +445,7 @@ Alert::Deferred DetectContextImpl::CheckThresholds(uint32_t r, const decode::Pac
     *pass = true;
     return dropped_anyway ? Alert::Deferred::kRateLimitsSuppressed : Alert::Deferred::kRateLimits;
   }
-  *pass = PassesRateLimits(thresholds_, r, rule, p, ts) && !dropped_anyway;
+  *pass = PassesRateLimits(thresholds_, rule, p, ts) && !dropped_anyway;
   return Alert::Deferred::kNo;
 }
 
@@ -377,6 +455,11 @@ void DetectContextImpl::Inspect(const decode::Packet& packet, const FlowContext&
   stream_part_candidates_.clear();
   if (packet.ip_version == 0) return;
   const DetectEngineImpl& e = *engine_;
+  // Flow variables set before a reload are renamed before any rule reads them.
+  if (flow.vars && flow.vars->generation != e.generation_ && flow.vars->generation == previous_generation_ &&
+      previous_generation_ != 0) {
+    Translate(*flow.vars);
+  }
   const PacketFacts facts = ClassifyPacket(packet);
   cls_ = facts.cls;
 
@@ -466,8 +549,16 @@ void DetectContextImpl::InspectTx(const decode::Packet& packet, const FlowContex
   if (packet.ip_version == 0) return;
   const DetectEngineImpl& e = *engine_;
   if (state.engine_generation != e.generation_) {
-    state.Clear();
-    state.engine_generation = e.generation_;
+    if (previous_generation_ != 0 && state.engine_generation == previous_generation_) {
+      Translate(state);
+    } else {
+      state.Clear();
+      state.engine_generation = e.generation_;
+    }
+  }
+  if (flow.vars && flow.vars->generation != e.generation_ && flow.vars->generation == previous_generation_ &&
+      previous_generation_ != 0) {
+    Translate(*flow.vars);
   }
   const PacketFacts facts = ClassifyPacket(packet);
   cls_ = facts.cls;

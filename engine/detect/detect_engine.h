@@ -145,6 +145,22 @@ class DetectContext {
 
   // Per-rule match counters, indexed like DetectEngine::rules().
   virtual const std::vector<uint64_t>& rule_hits() const = 0;
+
+  // After a rule reload, on the thread that owns both: takes over what
+  // `previous` (this thread's context of the engine before) remembers, for
+  // every rule (by gid:sid) and flow variable (by name) the new engine
+  // still has, so nothing that still applies starts over:
+  //  - rate state (threshold, detection_filter) is moved over whole;
+  //  - a flow's flowbits and flowints set under the previous engine are
+  //    renamed to this one's numbering the next time the flow is inspected;
+  //  - a transaction's alerted rules (each alerts once per transaction) and
+  //    matched stream parts are renamed the same way, so an unchanged rule
+  //    neither alerts again nor loses what it matched; rules waiting on the
+  //    transaction are looked for afresh;
+  //  - match counters are carried over.
+  // Only one engine back is known: state left untouched through two reloads
+  // starts over. `previous` must outlive this call only.
+  virtual void AdoptFrom(DetectContext& previous) = 0;
 };
 
 }  // namespace kagami::detect

@@ -32,10 +32,10 @@ bool CountsAcrossFlows(const rules::Rule& rule) {
   return across(rule.threshold) || across(rule.detection_filter);
 }
 
-bool PassesRateLimits(ThresholdTracker& tracker, uint32_t rule_index, const rules::Rule& rule,
-                      const decode::Packet& p, int64_t ts_ns) {
-  if (rule.detection_filter && !tracker.DetectionFilter(rule_index, *rule.detection_filter, p, ts_ns)) return false;
-  if (rule.threshold && !tracker.Threshold(rule_index, *rule.threshold, p, ts_ns)) return false;
+bool PassesRateLimits(ThresholdTracker& tracker, const rules::Rule& rule, const decode::Packet& p, int64_t ts_ns) {
+  const uint64_t key = RateKeyOf(rule);
+  if (rule.detection_filter && !tracker.DetectionFilter(key, *rule.detection_filter, p, ts_ns)) return false;
+  if (rule.threshold && !tracker.Threshold(key, *rule.threshold, p, ts_ns)) return false;
   return true;
 }
 
@@ -49,7 +49,7 @@ void ThresholdTracker::Purge(int64_t now) {
   if (table_.size() >= kMaxEntries) table_.clear();
 }
 
-bool ThresholdTracker::Check(uint32_t rule, uint32_t kind, const rules::ThresholdOption& opt,
+bool ThresholdTracker::Check(uint64_t rule, uint32_t kind, const rules::ThresholdOption& opt,
                              const decode::Packet& p, int64_t ts_ns) {
   Key key;
   key.rule = rule;

@@ -34,11 +34,15 @@ Suppressed CheckSuppressions(const std::vector<rules::Suppression>& suppressions
 // matches, so such rules are decided where the workers' alerts meet.
 bool CountsAcrossFlows(const rules::Rule& rule);
 
+// What rate state is kept under: the rule's gid:sid, not its place in an
+// engine, so the counts carry over a rule reload for every rule that is
+// still there (as Suricata keys thresholds by gid and sid).
+inline uint64_t RateKeyOf(const rules::Rule& rule) { return uint64_t{rule.gid} << 32 | rule.sid; }
+
 class ThresholdTracker;
 // The rate part of a rule's alert decision: detection_filter, then
 // threshold (suppressions are checked before, by the caller).
-bool PassesRateLimits(ThresholdTracker& tracker, uint32_t rule_index, const rules::Rule& rule,
-                      const decode::Packet& p, int64_t ts_ns);
+bool PassesRateLimits(ThresholdTracker& tracker, const rules::Rule& rule, const decode::Packet& p, int64_t ts_ns);
 
 class ThresholdTracker {
  public:
@@ -46,12 +50,12 @@ class ThresholdTracker {
   ThresholdTracker();
 
   // detection_filter: true when this match may alert (the rate was exceeded).
-  bool DetectionFilter(uint32_t rule, const rules::ThresholdOption& opt, const decode::Packet& p,
+  bool DetectionFilter(uint64_t rule, const rules::ThresholdOption& opt, const decode::Packet& p,
                        int64_t ts_ns) {
     return Check(rule, 1, opt, p, ts_ns);
   }
   // threshold: true when this match may alert.
-  bool Threshold(uint32_t rule, const rules::ThresholdOption& opt, const decode::Packet& p,
+  bool Threshold(uint64_t rule, const rules::ThresholdOption& opt, const decode::Packet& p,
                  int64_t ts_ns) {
     return Check(rule, 0, opt, p, ts_ns);
   }
@@ -61,7 +65,7 @@ class ThresholdTracker {
   struct Key {
     AddrKey a = 0, b = 0;
     uint64_t ports = 0;  // by_flow: ports, protocol and VLAN of the 5-tuple
-    uint32_t rule = 0;
+    uint64_t rule = 0;   // RateKeyOf
     uint32_t kind = 0;
     bool operator==(const Key&) const = default;
     template <typename H>
@@ -79,7 +83,7 @@ class ThresholdTracker {
     std::vector<uint16_t> distinct; // unique_on: ports seen in the window
   };
 
-  bool Check(uint32_t rule, uint32_t kind, const rules::ThresholdOption& opt, const decode::Packet& p,
+  bool Check(uint64_t rule, uint32_t kind, const rules::ThresholdOption& opt, const decode::Packet& p,
              int64_t ts_ns);
   void Purge(int64_t now);
 

@@ -65,9 +65,15 @@ double ScanSummary::elapsed_seconds() const {
   return std::chrono::duration<double>(end - start_).count();
 }
 
+void ScanSummary::ForgetRules() {
+  for (const auto& [rule, count] : per_rule_) retired_.push_back({rule->gid, rule->sid, rule->msg, count});
+  per_rule_.clear();
+}
+
 void ScanSummary::MergeAlerts(const ScanSummary& other) {
   alerts_ += other.alerts_;
   for (const auto& [rule, count] : other.per_rule_) per_rule_[rule] += count;
+  retired_.insert(retired_.end(), other.retired_.begin(), other.retired_.end());
   for (const auto& [sid, c] : other.per_indicator_) {
     auto [it, inserted] = per_indicator_.try_emplace(sid, c);
     if (!inserted) it->second.count += c.count;
@@ -98,6 +104,7 @@ void ScanSummary::Print(FILE* out) const {
     rows.push_back({rule->gid, rule->sid, &rule->msg, count});
   }
   for (const auto& [sid, c] : per_indicator_) rows.push_back({c.gid, sid, &c.signature, c.count});
+  for (const RetiredRule& r : retired_) rows.push_back({r.gid, r.sid, &r.msg, r.count});
   const auto key = [](const SignatureCount& r) {
     return std::tie(r.gid, r.sid, *r.msg);
   };

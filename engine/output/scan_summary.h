@@ -56,6 +56,10 @@ class ScanSummary {
   // Adds another summary's alerts (per signature and indicator): each
   // worker thread counts its own, the run's summary adds them up at the end.
   void MergeAlerts(const ScanSummary& other);
+  // Before the rules counted so far may be destroyed (a rule reload): keeps
+  // their counts under a copy of their gid, sid and message, so the rule
+  // objects are no longer referred to. Not per alert: once per reload.
+  void ForgetRules();
   // Adds another summary's packets and bytes (workers that read their own
   // capture sockets count what they read).
   void MergePackets(const ScanSummary& other) {
@@ -111,6 +115,13 @@ class ScanSummary {
     uint64_t count = 0;
   };
   absl::flat_hash_map<uint32_t, IndicatorCount> per_indicator_;
+  // Rules of engines replaced by a reload (ForgetRules), by signature.
+  struct RetiredRule {
+    uint32_t gid = 0, sid = 0;
+    std::string msg;
+    uint64_t count = 0;
+  };
+  std::vector<RetiredRule> retired_;
   std::vector<std::pair<std::string, uint64_t>> anomalies_;
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, uint64_t>>>> counters_;
   std::vector<std::string> errors_;

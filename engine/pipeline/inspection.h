@@ -27,6 +27,10 @@ class Inspection {
   void set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds) {
     single_ ? single_->set_intel(std::move(store), digest_kinds) : parallel_->set_intel(std::move(store), digest_kinds);
   }
+  // Rule reload: the scanners take each ruleset published in `slot`.
+  void set_ruleset_slot(const RulesetSlot* slot) {
+    single_ ? single_->set_ruleset_slot(slot) : parallel_->set_ruleset_slot(slot);
+  }
   void set_progress(output::ProgressLine* progress) {
     single_ ? single_->set_progress(progress) : parallel_->set_progress(progress);
   }

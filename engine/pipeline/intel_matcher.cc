@@ -48,13 +48,21 @@ std::string_view StripColons(std::string_view fp, std::string& out) {
 
 void IntelMatcher::set_store(std::shared_ptr<const intel::IntelStore> store) {
   store_ = std::move(store);
-  // Reported sets stay: a reload does not re-alert indicators a live flow
-  // already reported.
+  // Reported sets stay, by the indicators' sids (stable across feeds and
+  // reloads, unlike their place in a store): a reload does not re-alert
+  // indicators a live flow already reported.
 }
 
-bool IntelMatcher::FirstInFlow(uint32_t slot, uint32_t indicator) {
+uint64_t IntelMatcher::ReportKey(uint32_t indicator) const {
+  const intel::IntelStore::View v = store_->view(indicator);
+  // The sid names the indicator whatever its place in the store; the feed
+  // keeps the same indicator from two feeds apart, as two records.
+  return uint64_t{v.sid} << 32 | static_cast<uint32_t>(intel::Fnv1a64(v.feed));
+}
+
+bool IntelMatcher::FirstInFlow(uint32_t slot, uint64_t indicator) {
   if (slot >= reported_.size()) reported_.resize(slot + 1);
-  std::vector<uint32_t>& seen = reported_[slot];
+  std::vector<uint64_t>& seen = reported_[slot];
   if (std::find(seen.begin(), seen.end(), indicator) != seen.end()) return false;
   seen.push_back(indicator);
   return true;
@@ -88,7 +96,7 @@ void IntelMatcher::Check(const flow::Flow& f, Where where, std::string_view valu
   hits_.clear();
   store_->MatchValue(where, value, facts_, &hits_);
   for (const intel::Hit& h : hits_) {
-    if (FirstInFlow(f.slot, h.indicator)) matches_.push_back(IntelMatch{h, value});
+    if (FirstInFlow(f.slot, ReportKey(h.indicator))) matches_.push_back(IntelMatch{h, value});
   }
 }
 
@@ -100,7 +108,7 @@ std::span<const IntelMatch> IntelMatcher::OnFlowStart(const flow::Flow& f) {
   hits_.clear();
   store_->MatchFlow(facts_, &hits_);
   for (const intel::Hit& h : hits_) {
-    if (FirstInFlow(f.slot, h.indicator)) matches_.push_back(IntelMatch{h, {}});
+    if (FirstInFlow(f.slot, ReportKey(h.indicator))) matches_.push_back(IntelMatch{h, {}});
   }
   return matches_;
 }

@@ -50,16 +50,21 @@ class IntelMatcher {
   void CheckDigests(const flow::Flow& f, const app::http::BodyDigest& d);
   void CheckDns(const flow::Flow& f, const app::TxUpdate& u);
   void CheckTls(const flow::Flow& f, const app::TxUpdate& u);
-  // True the first time `indicator` fires on the flow in `slot`.
-  bool FirstInFlow(uint32_t slot, uint32_t indicator);
+  // What a flow remembers of a reported indicator: its sid and feed, both
+  // stable across reloads (its index in a store is not).
+  uint64_t ReportKey(uint32_t indicator) const;
+  // True the first time the indicator with this key fires on the flow in
+  // `slot`.
+  bool FirstInFlow(uint32_t slot, uint64_t key);
 
   std::shared_ptr<const intel::IntelStore> store_;
   intel::Facts facts_;
   uint32_t values_set_ = 0;  // bit per Where: facts_.values set since FactsFor
   std::vector<intel::Hit> hits_;
   std::vector<IntelMatch> matches_;
-  // Indicators already reported, by flow slot (small: usually empty).
-  std::vector<std::vector<uint32_t>> reported_;
+  // Sids of the indicators already reported, by flow slot (small: usually
+  // empty).
+  std::vector<std::vector<uint64_t>> reported_;
   std::string url_joined_, url_key_;
   // Names of the DNS message being checked (views into it).
   std::vector<std::string_view> dns_names_;

@@ -38,7 +38,10 @@ struct Rec {
 // An alert the writer decides (RecordTagger::Conditional): what the rate
 // limits read of its packet.
 struct Cond {
-  uint32_t rule_index = 0;
+  // The rule, and the engine that holds it: a reload may replace the
+  // worker's engine before the writer gets to this record.
+  const rules::Rule* rule = nullptr;
+  std::shared_ptr<const detect::DetectEngine> engine;
   detect::Alert::Deferred deferred = detect::Alert::Deferred::kNo;
   bool pass = false;
   uint64_t group = 0;
@@ -147,7 +150,8 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
   void FlowEnded() override { flow_id_ = 0; }
   void Conditional(const detect::Alert& alert, const decode::Packet& p, uint64_t group) override {
     Cond c;
-    c.rule_index = alert.rule_index;
+    c.rule = alert.rule;
+    c.engine = scanner_.engine();
     c.deferred = alert.deferred;
     c.pass = alert.rule->action == rules::Action::kPass;
     c.group = group;
@@ -338,8 +342,7 @@ void NameThread(std::thread& t, const std::string& name) {
 
 ParallelScan::ParallelScan(std::shared_ptr<const detect::DetectEngine> engine, const ScannerOptions& options,
                            const ParallelOptions& parallel, output::EveWriter* eve, output::ScanSummary* summary)
-    : engine_(std::move(engine)),
-      options_(options),
+    :       options_(options),
       parallel_(parallel),
       eve_(eve),
       summary_(summary),
@@ -351,7 +354,9 @@ ParallelScan::ParallelScan(std::shared_ptr<const detect::DetectEngine> engine, c
   parallel_.batches_in_flight = std::max<uint32_t>(parallel_.batches_in_flight, 2);
   const ScannerOptions per_worker = WorkerOptions(options, parallel_.workers);
   for (uint32_t i = 0; i < parallel_.workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(this, engine_, per_worker));
+    // Only the workers hold the engine: after a reload nothing here keeps
+    // the old one alive.
+    workers_.push_back(std::make_unique<Worker>(this, engine, per_worker));
   }
 }
 
@@ -361,6 +366,16 @@ ParallelScan::~ParallelScan() {
 
 void ParallelScan::set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds) {
   for (auto& w : workers_) w->scanner_.set_intel(store, digest_kinds);
+}
+
+void ParallelScan::set_ruleset_slot(const RulesetSlot* slot) {
+  for (auto& w : workers_) w->scanner_.set_ruleset_slot(slot);
+}
+
+uint64_t ParallelScan::rule_swaps() const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->scanner_.rule_swaps();
+  return n;
 }
 
 void ParallelScan::Start() {
@@ -653,6 +668,8 @@ void ParallelScan::WriterLoop() {
   uint64_t group = 0;
   bool group_passed = false;
 
+  // The engine whose rules writer_summary_ counts (see emit).
+  std::shared_ptr<const detect::DetectEngine> summary_engine;
   // Periodic stats: every worker's snapshot taken at the same packet (or,
   // in RunCapture, when the writer asked: one request at a time).
   ScanCounters stats_sum;
@@ -705,9 +722,10 @@ void ParallelScan::WriterLoop() {
       group_passed = false;
     }
     if (group_passed) return;  // a pass rule before it in the same inspection
-    const rules::Rule& rule = engine_->rules()[c.rule_index];
+    const rules::Rule& rule = *c.rule;
     if (c.deferred != detect::Alert::Deferred::kNo) {
-      const bool ok = detect::PassesRateLimits(thresholds_, c.rule_index, rule, c.HeaderPacket(), c.ts_ns);
+      // Rate state is keyed by gid:sid, so it carries over a reload.
+      const bool ok = detect::PassesRateLimits(thresholds_, rule, c.HeaderPacket(), c.ts_ns);
       if (!ok || c.deferred == detect::Alert::Deferred::kRateLimitsSuppressed) return;
     }
     if (c.pass) {
@@ -715,6 +733,11 @@ void ParallelScan::WriterLoop() {
       return;
     }
     eve_->WriteRecord(bytes);
+    if (c.engine != summary_engine) {
+      // The summary may only point at rules of an engine kept alive here.
+      writer_summary_.ForgetRules();
+      summary_engine = c.engine;
+    }
     writer_summary_.AddAlert(rule);
   };
 

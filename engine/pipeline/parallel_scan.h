@@ -71,6 +71,12 @@ class ParallelScan {
   // Before the first Run.
   void set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds = 0xff);
   void set_progress(output::ProgressLine* progress) { progress_ = progress; }
+  // Rule reload: every worker's scanner follows `slot` (Scanner::
+  // set_ruleset_slot); records already made keep the rules they name
+  // alive until the writer has written them. Before the first Run.
+  void set_ruleset_slot(const RulesetSlot* slot);
+  // Rulesets taken from the slot, added up over the workers (after Finish).
+  uint64_t rule_swaps() const;
   // Every worker snapshots its counters at the same packet; the writer adds
   // them up and calls `emit` (on the writer thread).
   void set_periodic_stats(PeriodicStats stats) { stats_ = std::move(stats); }
@@ -125,7 +131,6 @@ class ParallelScan {
   void WriterLoop();
   void Drain();
 
-  std::shared_ptr<const detect::DetectEngine> engine_;
   ScannerOptions options_;
   ParallelOptions parallel_;
   output::EveWriter* eve_;

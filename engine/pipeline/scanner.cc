@@ -68,6 +68,32 @@ void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t 
   intel_.set_store(std::move(store));
 }
 
+void Scanner::set_ruleset_slot(const RulesetSlot* slot) {
+  ruleset_slot_ = slot;
+  ruleset_version_ = slot ? slot->version() : 0;
+}
+
+Ruleset Scanner::TakeRuleset() {
+  // The version first: a Publish between the two reads is seen next time.
+  ruleset_version_ = ruleset_slot_->version();
+  return ruleset_slot_->Get();
+}
+
+void Scanner::SwapRules(const Ruleset& ruleset) {
+  if (!ruleset.engine) return;
+  std::unique_ptr<detect::DetectContext> next = detect::DetectContext::Create(ruleset.engine);
+  next->set_defer_cross_flow_limits(tagger_ != nullptr);
+  next->AdoptFrom(*detect_);
+  // The summary counted alerts of the old rules, which may be freed now.
+  if (summary_) summary_->ForgetRules();
+  detect_ = std::move(next);
+  engine_ = ruleset.engine;
+  const app::AppLayerOptions needs = AppOptionsFor(options_, engine_.get());
+  app_.set_rule_needs(needs.http.keep_bodies, needs.wanted_buffers);
+  set_intel(ruleset.intel, ruleset.digest_kinds);
+  ++rule_swaps_;
+}
+
 void Scanner::UpdateChecksumPolicy(const decode::Packet& packet) {
   checksum_policy_.Observe(packet);
   if (!checksum_policy_.verify()) set_verify_checksums(false);
@@ -373,6 +399,9 @@ void Scanner::SetWorkerMode(RecordTagger* tagger, Feed feed) {
 }
 
 void Scanner::Tick(int64_t now_ns) {
+  // A worker fed by a reader gets ticks even without packets of its own:
+  // it lets go of a replaced ruleset here too.
+  MaybeSwapRules();
   in_tick_ = true;
   flows_.Expire(now_ns);
   in_tick_ = false;
@@ -400,6 +429,7 @@ void Scanner::ProcessDatagram(const capture::PacketView& last_fragment, std::spa
 }
 
 void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view source_name) {
+  MaybeSwapRules();
   if (!reader_feeds_ && clock_.Due(view.ts_ns)) Tick(view.ts_ns);
   decode::Packet packet;
   decode::DecodeResult result = decoder_.Decode(view, packet);

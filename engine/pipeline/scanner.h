@@ -31,6 +31,7 @@
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
 #include "engine/pipeline/intel_matcher.h"
+#include "engine/pipeline/ruleset.h"
 #include "engine/stream/tcp_reassembler.h"
 
 namespace kagami::pipeline {
@@ -149,6 +150,20 @@ class Scanner {
 
   void set_periodic_stats(PeriodicStats stats) { stats_ = std::move(stats); }
 
+  // Rule reload: from now on, whenever `slot` has a newer ruleset than the
+  // one in use, the scanner swaps to it before its next packet (and while
+  // idle, IdleTick). Optional; the slot must outlive the scanner.
+  void set_ruleset_slot(const RulesetSlot* slot);
+  // Matches `ruleset` from the next packet on. Flows, streams and
+  // transactions in progress keep their state; what detection remembers
+  // carries over for every rule and variable still there
+  // (DetectContext::AdoptFrom), as does each flow's indicator memory (by
+  // sid). The summary stops referring to the old rules (ForgetRules).
+  void SwapRules(const Ruleset& ruleset);
+  // The engine in use (its rules are what this scanner's alerts point to).
+  const std::shared_ptr<const detect::DetectEngine>& engine() const { return engine_; }
+  uint64_t rule_swaps() const { return rule_swaps_; }
+
   // A terminal progress line redrawn as packets go by (optional).
   void set_progress(output::ProgressLine* progress) { progress_ = progress; }
 
@@ -185,6 +200,7 @@ class Scanner {
   // expire on the wall clock (`now_ns`, the clock packets are stamped with)
   // when the scanner keeps its own clock.
   void IdleTick(int64_t now_ns) {
+    MaybeSwapRules();
     if (!reader_feeds_ && clock_.Due(now_ns)) Tick(now_ns);
   }
   void set_verify_checksums(bool verify);
@@ -277,6 +293,14 @@ class Scanner {
   PeriodicStats stats_;
   std::chrono::steady_clock::time_point next_stats_{};
   void MaybeEmitStats(const capture::PacketSource& source);
+  // Takes the slot's ruleset when it is newer than the one in use.
+  void MaybeSwapRules() {
+    if (ruleset_slot_ && ruleset_slot_->version() != ruleset_version_) SwapRules(TakeRuleset());
+  }
+  Ruleset TakeRuleset();
+  const RulesetSlot* ruleset_slot_ = nullptr;
+  uint64_t ruleset_version_ = 0;
+  uint64_t rule_swaps_ = 0;
   RecordTagger* tagger_ = nullptr;  // worker mode
   bool reader_feeds_ = false;       // Feed::kReader
   bool in_tick_ = false;

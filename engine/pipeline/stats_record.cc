@@ -111,6 +111,10 @@ void StatsWriter::Write(const ScanCounters& counters) {
   }
   line_.clear();
   FormatStatsRecord(counters, ctx, line_);
+  {
+    std::lock_guard<std::mutex> lock(last_mu_);
+    last_ = line_;
+  }
   line_.push_back('\n');
   eve_->WriteRecord(line_);
   eve_->Flush();

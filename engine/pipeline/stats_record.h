@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <chrono>
+#include <mutex>
 
 #include "engine/output/eve_writer.h"
 
@@ -38,11 +39,19 @@ class StatsWriter {
   PeriodicStats Every(std::chrono::milliseconds interval) {
     return PeriodicStats{interval, [this](const ScanCounters& c) { Write(c); }};
   }
+  // The last record written, without its newline (empty before the first),
+  // for `kagami ctl stats`. Safe from any thread.
+  std::string last() const {
+    std::lock_guard<std::mutex> lock(last_mu_);
+    return last_;
+  }
 
  private:
   output::EveWriter* eve_;
   std::chrono::steady_clock::time_point start_;
   std::string line_;
+  mutable std::mutex last_mu_;
+  std::string last_;
 };
 
 }  // namespace kagami::pipeline

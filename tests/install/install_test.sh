@@ -35,7 +35,7 @@ grep -q "^ExecStart=$work/prefix/bin/kagami live --config $work/prefix/etc/kagam
 "$work/moved/bin/kagami" live --config "$work/moved/etc/kagami/kagami.yaml" -i lo --eve "$work/live.json" \
   --cache-dir "$work/cache" --check-config 2>"$work/check.txt" || { cat "$work/check.txt" >&2; fail "the example configuration does not check"; }
 grep -q "configuration OK" "$work/check.txt" || fail "no verdict from --check-config"
-for want_line in 'Restart=on-failure' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
+for want_line in 'Restart=on-failure' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ExecReload=/bin/kill -USR2 $MAINPID' \
                  'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN'; do
   grep -qx "$want_line" "$unit" || fail "the unit lacks $want_line"
 done
