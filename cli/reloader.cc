@@ -1,5 +1,6 @@
 #include "cli/reloader.h"
 
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 
@@ -135,6 +136,10 @@ void Reloader::Loop() {
   for (;;) {
     cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_ || asked_ > done_; });
     if (stop_) return;
+    if (trim_pending_ && retiring_engine_.expired() && retiring_intel_.expired()) {
+      trim_pending_ = false;
+      malloc_trim(0);
+    }
     if (signalled_.exchange(false, std::memory_order_relaxed)) ++asked_;
     if (asked_ == done_) continue;
     const uint64_t number = last_.number + 1;
@@ -183,7 +188,14 @@ RulesetInfo Reloader::Reload(uint64_t number) {
   info.ok = true;
   info.rules = engine.rules;
   info.indicators = intel.store ? intel.store->size() : 0;
+  const pipeline::Ruleset replaced = slot_->Get();
   slot_->Publish(pipeline::Ruleset{engine.engine, intel.store, DigestKinds(intel_)});
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    retiring_engine_ = replaced.engine;
+    retiring_intel_ = replaced.intel;
+    trim_pending_ = true;
+  }
   std::fprintf(stderr, "kagami: reload #%llu ok: %zu rules, %zu indicators in %.2f s (sources sha256 %s)\n",
                static_cast<unsigned long long>(number), info.rules, info.indicators, info.seconds,
                info.digest.c_str());

@@ -79,6 +79,12 @@ class Reloader {
   uint64_t refused_ = 0;
   bool stop_ = false;
   RulesetInfo current_, last_;
+  // The ruleset a reload replaced, until the last scanner lets go of it:
+  // then its memory goes back to the system (malloc_trim), or a sensor
+  // would keep the high-water mark of two rulesets for good.
+  std::weak_ptr<const detect::DetectEngine> retiring_engine_;
+  std::weak_ptr<const intel::IntelStore> retiring_intel_;
+  bool trim_pending_ = false;
   std::thread thread_;
 };
 
