@@ -224,6 +224,50 @@ TEST_F(SensorE2eTest, ConfigFileSetsOptionsAndFlagsWin) {
   EXPECT_FALSE(std::ifstream(dir_ + "/from-config.json").good()) << "--eve on the command line wins";
 }
 
+// Two interfaces at once, each with a filter of its own (from the config)
+// and counters of its own (in the summary).
+TEST_F(SensorE2eTest, SeveralInterfacesEachWithItsOwnFilter) {
+  VethPair one("kgi"), two("kgj");
+  if (!one.ok() || !two.ok()) GTEST_SKIP() << "cannot create veth pairs here";
+  const std::string rules = dir_ + "/marker.rules";
+  std::ofstream(rules) << "alert udp any any -> any any (msg:\"marker\"; content:\"kagami-marker\"; sid:94;)\n";
+  const std::string config = dir_ + "/two.yaml";
+  std::ofstream(config) << "interfaces:\n"
+                           "  - {name: " << one.listener() << ", bpf: udp port 9999}\n"
+                           "  - {name: " << two.listener() << ", bpf: udp port 8888}\n"
+                           "rules: [" << rules << "]\n"
+                           "workers: 2\n";
+  const std::string eve = dir_ + "/eve.json";
+  pid_t pid = StartKagami({"live", "--config", config, "--eve", eve}, dir_);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForBanner()) << ReadFile(dir_ + "/stderr");
+  EXPECT_THAT(ReadFile(dir_ + "/stderr"), HasSubstr("listening on " + one.listener() + ", " + two.listener()));
+  auto alerted = [&](const std::string& src, const std::string& port) {
+    for (const std::string& line : Lines(ReadFile(eve))) {
+      if (Field(line, "src_ip") == src && Field(line, "dest_port") == port) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 100 && !(alerted("192.0.2.1", "9999") && alerted("192.0.2.2", "8888")); ++i) {
+    FrameSender a(one.sender()), b(two.sender());
+    for (const char* port : {"9999", "8888"}) {
+      const auto p = static_cast<uint16_t>(std::atoi(port));
+      a.Send(EthUdp("192.0.2.1", 5000, "192.0.2.9", p, "kagami-marker"));
+      b.Send(EthUdp("192.0.2.2", 5000, "192.0.2.9", p, "kagami-marker"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGTERM);
+  ProcessResult r = WaitKagami(pid, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(alerted("192.0.2.1", "9999"));
+  EXPECT_TRUE(alerted("192.0.2.2", "8888"));
+  EXPECT_FALSE(alerted("192.0.2.1", "8888")) << "the first interface's filter";
+  EXPECT_FALSE(alerted("192.0.2.2", "9999")) << "the second interface's filter";
+  EXPECT_THAT(r.err, HasSubstr("kagami: " + one.listener() + ": "));
+  EXPECT_THAT(r.err, HasSubstr("kagami: " + two.listener() + ": "));
+}
+
 TEST_F(SensorE2eTest, ConfigMistakesAreReportedWithTheirPositions) {
   const std::string config = dir_ + "/bad.yaml";
   std::ofstream(config) << "interfaces: [lo]\n"
