@@ -5,6 +5,7 @@
 // the same capture, and the kernel's counters must agree with what
 // tcpreplay sent.
 #include <gmock/gmock.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -397,6 +398,52 @@ TEST_F(SensorE2eTest, ReloadsRulesAndFeedsWithoutAGap) {
   ASSERT_FALSE(intel.empty());
   for (int n : intel) EXPECT_EQ(n % 2, 1) << "indicator alert on a flow from another address";
   EXPECT_EQ(std::adjacent_find(intel.begin(), intel.end()), intel.end()) << "once per flow";
+}
+
+// The control socket: owner-only, and every command answers in JSON;
+// shutdown ends the sensor as SIGTERM does.
+TEST_F(SensorE2eTest, ControlSocketAnswersEveryCommand) {
+  VethPair veth("kgk");
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair here";
+  std::filesystem::create_directories(dir_ + "/ctl");
+  const std::string sock = dir_ + "/run/control.sock";  // its directory is made
+  pid_t pid = StartKagami({"live", "-i", veth.listener(), "--workers", "2", "--control-socket", sock,
+                           "--stats-interval", "1", "--eve", dir_ + "/eve.json"},
+                          dir_);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForBanner()) << ReadFile(dir_ + "/stderr");
+  struct stat st;
+  ASSERT_EQ(stat(sock.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "owner-only";
+
+  ProcessResult version = Ctl(dir_, sock, "version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, HasSubstr("{\"ok\":true,\"command\":\"version\",\"version\":\""));
+  ProcessResult ruleset = Ctl(dir_, sock, "ruleset");
+  EXPECT_EQ(ruleset.exit_code, 0);
+  EXPECT_THAT(ruleset.out, HasSubstr("\"current\":{\"ok\":true,\"number\":1,"));
+  EXPECT_THAT(ruleset.out, HasSubstr("\"sources_sha256\":\""));
+  // A stats record comes every second.
+  ProcessResult stats;
+  for (int i = 0; i < 50 && stats.out.find("\"ok\":true") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stats = Ctl(dir_, sock, "stats");
+  }
+  EXPECT_EQ(stats.exit_code, 0) << stats.out;
+  EXPECT_THAT(stats.out, HasSubstr("\"record\":{\"timestamp\":"));
+  EXPECT_THAT(stats.out, HasSubstr("\"event_type\":\"stats\""));
+  EXPECT_THAT(stats.out, HasSubstr("\"kernel_packets\":"));
+
+  ProcessResult bye = Ctl(dir_, sock, "shutdown");
+  EXPECT_EQ(bye.exit_code, 0);
+  ProcessResult r = WaitKagami(pid, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(veth.listener() + ": "));
+  EXPECT_NE(stat(sock.c_str(), &st), 0) << "the socket file is removed at exit";
+  ProcessResult gone = Ctl(dir_, sock, "version");
+  EXPECT_EQ(gone.exit_code, 2);
+  EXPECT_THAT(gone.err, HasSubstr("cannot connect to " + sock));
 }
 
 // The same memory after 100 reloads as after one: old rulesets are freed.
