@@ -5,6 +5,21 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 
+namespace {
+
+// Every repeatable option takes one value per occurrence (`--var A --var B`),
+// as in Suricata: `rules check --var HOME_NET=... my.rules` must not take
+// my.rules as a second variable. Applied to every subcommand, so a new
+// option cannot forget it.
+void OneValuePerFlag(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (!opt->get_positional() && opt->get_expected_max() > 1) opt->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app.get_subcommands({})) OneValuePerFlag(*sub);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"Kagami: network indicator matching engine (Suricata rules, EVE JSON alerts)",
                "kagami"};
@@ -17,6 +32,7 @@ int main(int argc, char** argv) {
   kagami::cli::AddRulesCommand(app, set_exit);
   kagami::cli::AddIntelCommand(app, set_exit);
   kagami::cli::AddCtlCommand(app, set_exit);
+  OneValuePerFlag(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
