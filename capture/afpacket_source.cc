@@ -165,25 +165,44 @@ absl::Status AfPacketSource::OpenSocket() {
     if (rc != 0) return fail("SO_ATTACH_FILTER");
   }
 
+  ifindex_ = state.index;
+  // The kernel joins a socket to a fanout group only while it runs, which a
+  // socket bound to a device that is down does not: such a socket waits,
+  // unbound (so it sees nothing, rather than every packet), until the
+  // interface is up (Service).
+  bound_ = false;
+  if (state.up) {
+    if (absl::Status s = Bind(); !s.ok()) {
+      CloseSocket();
+      return s;
+    }
+  }
+  down_ = !state.up;
+  gone_ = false;
+  std::lock_guard<std::mutex> lock(counts_mu_);
+  stats_fd_ = fd_;
+  return absl::OkStatus();
+}
+
+absl::Status AfPacketSource::Bind() {
+  const std::string& iface = options_.iface;
+  auto fail = [&](const char* what) { return absl::UnavailableError(absl::StrCat(iface, ": ", Errno(what))); };
   sockaddr_ll addr{};
   addr.sll_family = AF_PACKET;
   addr.sll_protocol = htons(ETH_P_ALL);
-  addr.sll_ifindex = state.index;
+  addr.sll_ifindex = ifindex_;
   if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return fail("bind");
-  ifindex_ = state.index;
-
   if (options_.promiscuous) {
     packet_mreq mreq{};
-    mreq.mr_ifindex = state.index;
+    mreq.mr_ifindex = ifindex_;
     mreq.mr_type = PACKET_MR_PROMISC;
     if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) return fail("promiscuous mode");
   }
-
   if (options_.fanout_group != 0) {
     // A group belongs to one device: after the interface is re-created
     // (a new index), the reopened sockets need a group of their own, so
     // the index is part of the id every worker computes alike.
-    const uint32_t id = (uint32_t{options_.fanout_group} + static_cast<uint32_t>(state.index) * 131u) & 0xffffu;
+    const uint32_t id = (uint32_t{options_.fanout_group} + static_cast<uint32_t>(ifindex_) * 131u) & 0xffffu;
     uint32_t type = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
     switch (options_.fanout_mode) {
       case FanoutMode::kHash: break;
@@ -194,10 +213,7 @@ absl::Status AfPacketSource::OpenSocket() {
     const int arg = static_cast<int>((id == 0 ? 1 : id) | (type << 16));
     if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("PACKET_FANOUT");
   }
-  down_ = !state.up;
-  gone_ = false;
-  std::lock_guard<std::mutex> lock(counts_mu_);
-  stats_fd_ = fd_;
+  bound_ = true;
   return absl::OkStatus();
 }
 
@@ -342,7 +358,14 @@ void AfPacketSource::Service(bool had_error) {
     return;
   }
   if (state.up && down_) {
-    // The kernel rebinds the socket when the interface comes up.
+    // A bound socket the kernel hooks again by itself; one opened while the
+    // interface was down is bound (and joins its fanout group) now.
+    if (!bound_) {
+      if (absl::Status s = Bind(); !s.ok()) {
+        Event(absl::StrCat("cannot capture: ", s.message()));
+        return;
+      }
+    }
     down_ = false;
     Event("interface up; capture resumed");
   }

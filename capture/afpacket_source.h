@@ -105,6 +105,9 @@ class AfPacketSource final : public PacketSource {
  private:
   explicit AfPacketSource(AfPacketOptions options) : options_(std::move(options)) {}
   absl::Status OpenSocket();
+  // Binds the open socket to the interface, sets promiscuous mode and joins
+  // the fanout group: once the interface is up.
+  absl::Status Bind();
   void CloseSocket();
   // Hands the current block back to the kernel and moves to the next.
   void ReleaseBlock();
@@ -128,6 +131,7 @@ class AfPacketSource final : public PacketSource {
   bool draining_ = false, drain_waited_ = false;
   uint32_t drain_blocks_left_ = 0;
   bool down_ = false, gone_ = false;
+  bool bound_ = false;
   int64_t next_reopen_ns_ = 0;
   std::function<void(const std::string&)> on_event_;
   mutable std::mutex counts_mu_;  // the counters reset on each read

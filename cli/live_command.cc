@@ -114,6 +114,9 @@ bool CheckCaptureTargets(const std::vector<ConfigInterface>& interfaces, const s
 }
 
 int RunLive(LiveArgs& args, CLI::App& cmd) {
+  // Until the reloader exists, a SIGUSR2 (systemctl reload) is ignored
+  // rather than ending the sensor.
+  InstallReloadHandler(nullptr);
   std::vector<ConfigInterface> interfaces;
   for (const std::string& name : args.interfaces) interfaces.push_back({name, ""});
   if (!args.config.empty()) {
@@ -216,6 +219,12 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   pipeline::Inspection inspection(loaded.engine, options, parallel, &eve, &summary);
   inspection.set_intel(intel.store, DigestKinds(intel_args));
   inspection.set_ruleset_slot(&slot);
+  // From here the slot and the scanners hold the first ruleset: dropping
+  // these references lets a reload free it.
+  const size_t first_indicators = intel.store ? intel.store->size() : 0;
+  const bool with_intel = intel.store != nullptr;
+  loaded.engine.reset();
+  intel.store.reset();
   if (args.stats_interval > 0) inspection.set_periodic_stats(stats.Every(std::chrono::seconds(args.stats_interval)));
   pipeline::RunControl control;
   g_live = live->get();
@@ -225,7 +234,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   if (!args.quiet) {
     std::fprintf(stderr, "kagami: listening on %s (%s)%s%s with %zu rules and %zu indicators, %u %s; Ctrl-C to stop\n",
                  interface_list.c_str(), (*live)->Describe().c_str(), args.bpf.empty() ? "" : " filter ",
-                 args.bpf.c_str(), loaded.rules, intel.store ? intel.store->size() : size_t{0}, workers,
+                 args.bpf.c_str(), loaded.rules, first_indicators, workers,
                  workers == 1 ? "worker" : "workers");
   }
   summary.set_interface(interface_list);
@@ -265,7 +274,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
                                       {"reloads", reloader.last_attempt().number - 1},
                                       {"refused", reloader.refused()}});
     }
-    if (intel.store) {
+    if (with_intel) {
       summary.AddCounters("intel", {{"feeds", intel.reports.size()}, {"lookups", counters.intel_lookups}});
     }
     summary.Print(stderr);

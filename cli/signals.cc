@@ -44,7 +44,7 @@ void InstallReloadHandler(void (*on_reload)()) {
   g_on_reload = on_reload;
   struct sigaction sa = {};
   sigemptyset(&sa.sa_mask);
-  sa.sa_handler = on_reload ? HandleReload : SIG_DFL;
+  sa.sa_handler = on_reload ? HandleReload : SIG_IGN;
   sa.sa_flags = SA_RESTART;
   sigaction(SIGUSR2, &sa, nullptr);
 }

@@ -14,7 +14,8 @@ namespace kagami::cli {
 void InstallSignalHandlers(pipeline::RunControl* control, void (*on_stop)() = nullptr);
 
 // SIGUSR2 (Suricata's rule reload signal) calls `on_reload`, which must be
-// async-signal-safe; null restores the default (which ends the process).
+// async-signal-safe; null ignores the signal (its default would end the
+// process: a `systemctl reload` while starting or stopping must not).
 void InstallReloadHandler(void (*on_reload)());
 
 }  // namespace kagami::cli

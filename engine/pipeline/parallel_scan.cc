@@ -256,10 +256,13 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
       unit_ = 1;
       ++packets_;
       scanner_.ProcessPacket(view, source.name());
-      if (++since_check % 64 == 0) {
-        const bool snapshot = answer_snapshot();
+      // Records go out within the flush interval even at a trickle of
+      // packets (the idle handler only runs after 100 ms without any); the
+      // clock is read only while records wait.
+      const bool snapshot = ++since_check % 64 == 0 && answer_snapshot();
+      if (snapshot || !out_batch_->recs.empty()) {
         const Clock::time_point now = Clock::now();
-        if (snapshot || (!out_batch_->recs.empty() && now - last_publish >= flush_every)) {
+        if (snapshot || now - last_publish >= flush_every) {
           Publish(index_, false);
           last_publish = now;
         }
@@ -794,7 +797,12 @@ void ParallelScan::WriterLoop() {
     }
     bool all_done = true;
     for (size_t w = 0; w < n; ++w) all_done = all_done && done[w] && pending[w].empty();
-    if (all_done) return;
+    if (all_done) {
+      // summary_engine goes with this frame: the summary must not point at
+      // rules that may go with it (Finish merges and prints it later).
+      if (summary_engine) writer_summary_.ForgetRules();
+      return;
+    }
     if (options_.flush_alerts) eve_->Flush();
     posted_.wait(seen, std::memory_order_acquire);
   }

@@ -70,7 +70,9 @@ void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t 
 
 void Scanner::set_ruleset_slot(const RulesetSlot* slot) {
   ruleset_slot_ = slot;
-  ruleset_version_ = slot ? slot->version() : 0;
+  // From version 0: a reload published before this call is still taken
+  // (SwapRules ignores the ruleset already in use).
+  ruleset_version_ = 0;
 }
 
 Ruleset Scanner::TakeRuleset() {
@@ -80,7 +82,9 @@ Ruleset Scanner::TakeRuleset() {
 }
 
 void Scanner::SwapRules(const Ruleset& ruleset) {
-  if (!ruleset.engine) return;
+  // Nothing new (the ruleset in use, seen again through the slot): adopting
+  // it from itself would lose the mapping from the engine before.
+  if (!ruleset.engine || (ruleset.engine == engine_ && ruleset.intel.get() == intel_.store())) return;
   std::unique_ptr<detect::DetectContext> next = detect::DetectContext::Create(ruleset.engine);
   next->set_defer_cross_flow_limits(tagger_ != nullptr);
   next->AdoptFrom(*detect_);

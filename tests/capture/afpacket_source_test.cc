@@ -207,6 +207,52 @@ TEST(AfPacketSourceTest, FanoutKeepsBothDirectionsOfAFlowOnOneSocket) {
   EXPECT_GE(after - before, uint64_t{kFlows * kEach * 2});
 }
 
+// The kernel joins only a running socket to a fanout group: sockets opened
+// while their interface is down wait unbound and join once it is up, and
+// then share the packets (none seen twice).
+TEST(AfPacketSourceTest, FanoutSocketsOpenedWhileTheInterfaceIsDownJoinWhenItComesUp) {
+  if (std::string why = LiveSkipReason(); !why.empty()) GTEST_SKIP() << why;
+  VethPair veth("kgf");
+  if (!veth.ok()) GTEST_SKIP() << "cannot create a veth pair";
+  ASSERT_TRUE(Sh("ip link set " + veth.listener() + " down"));
+  AfPacketOptions o = OptionsFor(veth.listener());
+  o.bpf = "udp port 9999";
+  o.fanout_group = static_cast<uint16_t>(getpid() + 7);
+  auto a = AfPacketSource::Open(o);
+  auto b = AfPacketSource::Open(o);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  int resumed = 0;
+  (*a)->set_event_handler([&](const std::string& e) { resumed += e.find("capture resumed") != std::string::npos; });
+  (*b)->set_event_handler([&](const std::string& e) { resumed += e.find("capture resumed") != std::string::npos; });
+  ASSERT_TRUE(Sh("ip link set " + veth.listener() + " up"));
+  for (int i = 0; i < 50 && resumed < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    (*a)->Service(false);
+    (*b)->Service(false);
+  }
+  ASSERT_EQ(resumed, 2) << "both sockets bound once the interface was up";
+  FrameSender sender(veth.sender());
+  std::map<std::string, int> seen;
+  // The link may need a moment to carry frames: send until they arrive.
+  int sent = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline && seen.size() < 100) {
+    if (sent < 400) {
+      sender.Send(EthUdp("10.2.0." + std::to_string(sent % 200 + 1), static_cast<uint16_t>(30000 + sent), "10.9.9.9",
+                         9999, "p" + std::to_string(sent)));
+      ++sent;
+    }
+    PacketView v;
+    for (AfPacketSource* s : {a->get(), b->get()}) {
+      while (s->TryNext(v)) ++seen[Payload(v)];
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_GE(seen.size(), 100u);
+  for (const auto& [payload, times] : seen) EXPECT_EQ(times, 1) << payload << " seen by both sockets";
+}
+
 TEST(AfPacketSourceTest, SurvivesTheInterfaceGoingDownAndBeingRecreated) {
   if (std::string why = LiveSkipReason(); !why.empty()) GTEST_SKIP() << why;
   VethPair veth("kgs");
