@@ -34,7 +34,7 @@ std::vector<config::OptionSpec> SpecsOf(CLI::App& cmd) {
 
 }  // namespace
 
-bool ApplyConfigFile(CLI::App& cmd, const std::string& path, std::vector<ConfigInterface>* interfaces) {
+bool ApplyConfigFile(CLI::App& cmd, const std::string& path, std::vector<capture::LiveInterface>* interfaces) {
   std::string text, why;
   if (!ReadWholeFile(path, &text, &why)) {
     std::fprintf(stderr, "kagami: --config %s: %s\n", path.c_str(), why.c_str());

@@ -8,17 +8,14 @@
 
 #include <CLI/CLI.hpp>
 
-namespace kagami::cli {
+#include "capture/live_capture.h"
 
-struct ConfigInterface {
-  std::string name;
-  std::string bpf;  // empty: the command's --bpf
-};
+namespace kagami::cli {
 
 // Reads `path` and sets every option of `cmd` that the command line left
 // unset; interfaces listed in the file are appended to `interfaces` (the
 // caller passes them only when -i was not given). Every problem is printed
 // to stderr as FILE:LINE:COLUMN: message; false if there was any.
-bool ApplyConfigFile(CLI::App& cmd, const std::string& path, std::vector<ConfigInterface>* interfaces);
+bool ApplyConfigFile(CLI::App& cmd, const std::string& path, std::vector<capture::LiveInterface>* interfaces);
 
 }  // namespace kagami::cli

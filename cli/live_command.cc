@@ -69,9 +69,9 @@ void RequestReload() {
 }
 
 // The capture choices as LiveCapture takes them; false with `error` set.
-bool CaptureOptionsFrom(const LiveArgs& args, const std::vector<ConfigInterface>& interfaces, uint32_t workers,
-                        capture::LiveCaptureOptions* o, std::string* error) {
-  for (const ConfigInterface& i : interfaces) o->interfaces.push_back({i.name, i.bpf});
+bool CaptureOptionsFrom(const LiveArgs& args, const std::vector<capture::LiveInterface>& interfaces,
+                        uint32_t workers, capture::LiveCaptureOptions* o, std::string* error) {
+  o->interfaces = interfaces;
   o->bpf = args.bpf;
   o->method = args.capture == "pcap" ? capture::CaptureMethod::kPcap : capture::CaptureMethod::kAfPacket;
   o->workers = workers;
@@ -95,9 +95,9 @@ bool CaptureOptionsFrom(const LiveArgs& args, const std::vector<ConfigInterface>
 }
 
 // --check-config: what capture would need, short of capturing.
-bool CheckCaptureTargets(const std::vector<ConfigInterface>& interfaces, const std::string& eve) {
+bool CheckCaptureTargets(const std::vector<capture::LiveInterface>& interfaces, const std::string& eve) {
   bool ok = true;
-  for (const ConfigInterface& i : interfaces) {
+  for (const capture::LiveInterface& i : interfaces) {
     if (if_nametoindex(i.name.c_str()) == 0) {
       std::fprintf(stderr, "kagami: interface %s: no such interface\n", i.name.c_str());
       ok = false;
@@ -117,10 +117,10 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   // Until the reloader exists, a SIGUSR2 (systemctl reload) is ignored
   // rather than ending the sensor.
   InstallReloadHandler(nullptr);
-  std::vector<ConfigInterface> interfaces;
+  std::vector<capture::LiveInterface> interfaces;
   for (const std::string& name : args.interfaces) interfaces.push_back({name, ""});
   if (!args.config.empty()) {
-    std::vector<ConfigInterface> from_file;
+    std::vector<capture::LiveInterface> from_file;
     if (!ApplyConfigFile(cmd, args.config, &from_file)) return 2;
     if (interfaces.empty()) interfaces = std::move(from_file);  // -i wins
   }
@@ -172,7 +172,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   }
   (*live)->set_event_handler([](const std::string& event) { std::fprintf(stderr, "kagami: %s\n", event.c_str()); });
   std::vector<std::string> names;
-  for (const ConfigInterface& i : interfaces) names.push_back(i.name);
+  for (const capture::LiveInterface& i : interfaces) names.push_back(i.name);
   const std::string interface_list = absl::StrJoin(names, ", ");
 
   // What the scanners match, and how a reload replaces it.
