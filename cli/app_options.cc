@@ -1,8 +1,7 @@
 #include "cli/app_options.h"
 
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "cli/traffic_options.h"
+#include "engine/output/event_types.h"
 
 namespace kagami::cli {
 
@@ -40,20 +39,20 @@ bool ApplyAppArgs(const AppArgs& a, pipeline::ScannerOptions& o, std::string* er
   }
   o.app.http.response_body_limit = static_cast<uint32_t>(n);
   o.app.http.decompress_layer_limit = a.http_decompress_layers;
-  o.log_http = o.log_dns = o.log_tls = o.log_stats = false;
-  for (absl::string_view part : absl::StrSplit(a.eve_types, ',')) {
-    part = absl::StripAsciiWhitespace(part);
-    if (part == "alert") continue;
-    if (part == "http") o.log_http = true;
-    else if (part == "dns") o.log_dns = true;
-    else if (part == "tls") o.log_tls = true;
-    else if (part == "stats") o.log_stats = true;
-    else {
-      *error = "--eve-types: unknown event type '" + std::string(part) + "' (expected alert, http, dns, tls, stats)";
-      return false;
-    }
+  output::EventTypes types = 0;
+  if (std::string why; !output::ParseEventTypes(a.eve_types, &types, &why)) {
+    *error = "--eve-types: " + why;
+    return false;
   }
+  SetEventTypes(types, o);
   return true;
+}
+
+void SetEventTypes(output::EventTypes types, pipeline::ScannerOptions& o) {
+  o.log_http = (types & output::kEventHttp) != 0;
+  o.log_dns = (types & output::kEventDns) != 0;
+  o.log_tls = (types & output::kEventTls) != 0;
+  o.log_stats = (types & output::kEventStats) != 0;
 }
 
 void AddAppCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary) {

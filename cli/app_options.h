@@ -5,6 +5,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "engine/output/event_types.h"
 #include "engine/pipeline/scanner.h"
 
 namespace kagami::cli {
@@ -22,6 +23,10 @@ void AddAppOptions(CLI::App& app, AppArgs& args);
 // Fills the scanner's app-layer settings and event types; false with
 // `error` set when a value is bad.
 bool ApplyAppArgs(const AppArgs& args, pipeline::ScannerOptions& options, std::string* error);
+
+// Makes the scanner format the transaction and stats events in `types`
+// (alerts are always formatted).
+void SetEventTypes(output::EventTypes types, pipeline::ScannerOptions& options);
 
 // Adds the app-layer counter line to a summary.
 void AddAppCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary);

@@ -25,6 +25,7 @@
 #include "cli/signals.h"
 #include "cli/app_options.h"
 #include "cli/intel_options.h"
+#include "cli/output_options.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -48,7 +49,7 @@ struct LiveArgs {
   std::string config;       // --config FILE
   bool check_config = false;
   std::string control_socket;  // empty: DefaultControlSocket(), best effort
-  std::string eve = "eve.json";
+  OutputArgs output;
   std::string checksums = "ignore";
   TrafficArgs traffic;
   AppArgs app;
@@ -95,7 +96,7 @@ bool CaptureOptionsFrom(const LiveArgs& args, const std::vector<capture::LiveInt
 }
 
 // --check-config: what capture would need, short of capturing.
-bool CheckCaptureTargets(const std::vector<capture::LiveInterface>& interfaces, const std::string& eve) {
+bool CheckCaptureTargets(const std::vector<capture::LiveInterface>& interfaces, const OutputArgs& outputs) {
   bool ok = true;
   for (const capture::LiveInterface& i : interfaces) {
     if (if_nametoindex(i.name.c_str()) == 0) {
@@ -103,14 +104,7 @@ bool CheckCaptureTargets(const std::vector<capture::LiveInterface>& interfaces, 
       ok = false;
     }
   }
-  if (eve != "-") {
-    const std::filesystem::path dir = std::filesystem::absolute(eve).parent_path();
-    if (access(dir.c_str(), W_OK) != 0) {
-      std::fprintf(stderr, "kagami: --eve %s: cannot write in %s\n", eve.c_str(), dir.c_str());
-      ok = false;
-    }
-  }
-  return ok;
+  return CheckOutputs(outputs) && ok;
 }
 
 int RunLive(LiveArgs& args, CLI::App& cmd) {
@@ -141,16 +135,11 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) return 2;
   if (args.check_config) {
-    if (!CheckCaptureTargets(interfaces, args.eve)) return 2;
+    if (!CheckCaptureTargets(interfaces, args.output)) return 2;
     std::fprintf(stderr, "kagami: configuration OK: %zu rules, %zu indicators, %zu %s, %u %s\n", loaded.rules,
                  intel.store ? intel.store->size() : size_t{0}, interfaces.size(),
                  interfaces.size() == 1 ? "interface" : "interfaces", workers, workers == 1 ? "worker" : "workers");
     return 0;
-  }
-  output::EveWriter eve;
-  if (absl::Status s = eve.Open(args.eve); !s.ok()) {
-    std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
-    return 2;
   }
   pipeline::ScannerOptions options;
   options.checksums = args.checksums == "verify" ? pipeline::ChecksumMode::kVerify
@@ -164,6 +153,11 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     std::fprintf(stderr, "kagami: %s\n", error.c_str());
     return 2;
   }
+  output::OutputSet outputs;
+  if (!OpenOutputs(args.output, args.app.eve_types, outputs)) return 2;
+  SetEventTypes(outputs.types(), options);  // the scanner formats what any output takes
+  output::EveWriter eve;
+  eve.set_sink(&outputs);
   output::ScanSummary summary;
   auto live = capture::LiveCapture::Open(capture_options);
   if (!live.ok()) {
@@ -189,7 +183,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   initial.at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
   Reloader reloader(args.rules, intel_args, &slot, initial);
   pipeline::StatsWriter stats(&eve);
-  SensorControl sensor{&reloader, &stats, &StopLive};
+  SensorControl sensor{&reloader, &stats, &outputs, &StopLive};
   std::unique_ptr<ControlServer> control_server;
   {
     const std::string path = args.control_socket.empty() ? DefaultControlSocket() : args.control_socket;
@@ -254,7 +248,8 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     counters.kernel->drops += k.counts.drops;
   }
   if (options.log_stats || args.stats_interval > 0) stats.Write(counters);
-  eve.Flush();
+  outputs.Stop(kOutputGrace);
+  const uint64_t lost = ReportOutputs(outputs, summary);
   if (!status.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(status.message()).c_str());
   }
@@ -279,7 +274,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     }
     summary.Print(stderr);
   }
-  return status.ok() ? 0 : 1;
+  return status.ok() && lost == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -320,8 +315,7 @@ void AddLiveCommand(CLI::App& app, std::function<void(int)> set_exit) {
       "--user", args->user,
       "Run as this user once the interfaces and files are open (keeps only CAP_NET_RAW, to reopen interfaces)");
   cmd->add_option("--group", args->group, "With --user: run as this group (default: the user's own)")->needs(user);
-  cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")
-      ->capture_default_str();
+  AddOutputOptions(*cmd, args->output);
   cmd->add_option("--checksums", args->checksums,
                   "verify or ignore checksums (default ignore: NICs offload them)")
       ->check(CLI::IsMember({"verify", "ignore"}))

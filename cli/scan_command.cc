@@ -10,6 +10,7 @@
 #include "cli/signals.h"
 #include "cli/app_options.h"
 #include "cli/intel_options.h"
+#include "cli/output_options.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -22,7 +23,7 @@ namespace {
 
 struct ScanArgs {
   RuleOptions rules;
-  std::string eve = "eve.json";
+  OutputArgs output;
   std::string checksums = "verify";
   TrafficArgs traffic;
   AppArgs app;
@@ -57,12 +58,6 @@ int RunScan(const ScanArgs& args) {
     std::fprintf(stderr, "kagami: %s\n", std::string(inputs.status().message()).c_str());
     return 2;
   }
-  output::EveWriter eve;
-  if (absl::Status s = eve.Open(args.eve); !s.ok()) {
-    std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-
   pipeline::ScannerOptions options;
   options.checksums = args.checksums == "ignore" ? pipeline::ChecksumMode::kIgnore
                                                  : pipeline::ChecksumMode::kVerify;
@@ -74,6 +69,12 @@ int RunScan(const ScanArgs& args) {
     std::fprintf(stderr, "kagami: %s\n", error.c_str());
     return 2;
   }
+  output::OutputSet outputs;
+  if (!OpenOutputs(args.output, args.app.eve_types, outputs)) return 2;
+  // The scanner formats what any output takes.
+  SetEventTypes(outputs.types(), options);
+  output::EveWriter eve;
+  eve.set_sink(&outputs);
   output::ScanSummary summary;
   // One worker runs in this thread with no queues; more get a reader, the
   // workers and a writer (engine/pipeline/parallel_scan.h). Same results.
@@ -108,13 +109,13 @@ int RunScan(const ScanArgs& args) {
       summary.AddError(std::string(s.message()));
       input_errors = true;
     }
-    if (!inspection.threaded()) eve.Flush();  // with workers, the writer thread owns it
   }
   // Flows end with the last capture: data still held back is inspected.
   inspection.Finish();
   const pipeline::ScanCounters counters = inspection.counters();
   if (options.log_stats || args.stats_interval > 0) stats.Write(counters);
-  eve.Flush();
+  // Every output delivers what it holds, or spools it, before the summary.
+  outputs.Stop(kOutputGrace);
   summary.Finish();
   progress.Clear();
   summary.SetAnomalies(AnomalyCounts(counters.decoder));
@@ -126,8 +127,9 @@ int RunScan(const ScanArgs& args) {
                                   {"feeds", intel.reports.size()},
                                   {"lookups", counters.intel_lookups}});
   }
+  const uint64_t lost = ReportOutputs(outputs, summary);
   if (!args.quiet) summary.Print(stderr);
-  return input_errors ? 1 : 0;
+  return input_errors || lost > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -136,8 +138,7 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
   auto args = std::make_shared<ScanArgs>();
   CLI::App* cmd = app.add_subcommand("scan", "Scan capture files (pcap, pcapng) with rules");
   AddRuleOptions(*cmd, args->rules);
-  cmd->add_option("--eve,-e", args->eve, "EVE JSON output file, '-' for stdout")
-      ->capture_default_str();
+  AddOutputOptions(*cmd, args->output);
   cmd->add_option("--checksums", args->checksums,
                   "verify: validate IP/TCP/UDP/ICMP checksums as Suricata does for pcaps; ignore: don't")
       ->check(CLI::IsMember({"verify", "ignore", "auto"}))

@@ -28,8 +28,12 @@ std::string AnswerControl(const SensorControl& sensor, const std::string& reques
   }
   if (request == "stats") {
     const std::string record = sensor.stats ? sensor.stats->last() : "";
-    if (record.empty()) return Failure(request, "no stats record yet (one every --stats-interval seconds)");
-    return absl::StrCat("{\"ok\":true,\"command\":\"stats\",\"record\":", record, "}");
+    const std::string outputs = sensor.outputs ? sensor.outputs->CountersJson() : "{}";
+    if (record.empty() && !sensor.outputs) {
+      return Failure(request, "no stats record yet (one every --stats-interval seconds)");
+    }
+    return absl::StrCat("{\"ok\":true,\"command\":\"stats\",\"record\":", record.empty() ? "null" : record,
+                        ",\"outputs\":", outputs, "}");
   }
   if (request == "shutdown") {
     if (sensor.stop) sensor.stop();

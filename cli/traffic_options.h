@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "common/byte_size.h"
 #include "engine/pipeline/inspection.h"
 #include "engine/pipeline/scanner.h"
 
@@ -45,8 +46,5 @@ void AddStatsIntervalOption(CLI::App& app, uint32_t& seconds);
 // its flows, TCP sessions, alerts and flow memory.
 void AddWorkerCounters(const pipeline::Inspection& inspection, const pipeline::ScannerOptions& options,
                        output::ScanSummary& summary);
-
-// "0", "65536", "64kb", "1mb", "2gb" (powers of 1024); false when malformed.
-bool ParseByteSize(std::string_view text, uint64_t* out);
 
 }  // namespace kagami::cli

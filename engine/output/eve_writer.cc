@@ -552,6 +552,7 @@ absl::Status EveWriter::Open(const std::string& path) {
 }
 
 absl::Status EveWriter::Reopen() {
+  if (sink_ != nullptr) return sink_->Reopen();
   if (path_.empty()) {
     return absl::FailedPreconditionError("EVE log reopened before it was opened");
   }

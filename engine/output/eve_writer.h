@@ -66,6 +66,8 @@ class EveRecordSink {
  public:
   virtual ~EveRecordSink() = default;
   virtual void Write(std::string_view record) = 0;
+  // The destination is to be reopened (SIGHUP after logrotate).
+  virtual absl::Status Reopen() { return absl::OkStatus(); }
 };
 
 class EveWriter {
@@ -91,7 +93,7 @@ class EveWriter {
   // writer thread does this with the records its workers formatted.
   void WriteRecord(std::string_view record);
   // Sends every record to `sink` instead of the file; Open is then not
-  // needed (Flush and Reopen do nothing for a sink).
+  // needed (Flush does nothing for a sink; Reopen is the sink's).
   void set_sink(EveRecordSink* sink) { sink_ = sink; }
   void Flush();
   uint64_t records_written() const { return records_; }

@@ -426,7 +426,7 @@ TEST_F(SensorE2eTest, ControlSocketAnswersEveryCommand) {
   EXPECT_THAT(ruleset.out, HasSubstr("\"sources_sha256\":\""));
   // A stats record comes every second.
   ProcessResult stats;
-  for (int i = 0; i < 50 && stats.out.find("\"ok\":true") == std::string::npos; ++i) {
+  for (int i = 0; i < 50 && stats.out.find("\"record\":{") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     stats = Ctl(dir_, sock, "stats");
   }
@@ -434,6 +434,9 @@ TEST_F(SensorE2eTest, ControlSocketAnswersEveryCommand) {
   EXPECT_THAT(stats.out, HasSubstr("\"record\":{\"timestamp\":"));
   EXPECT_THAT(stats.out, HasSubstr("\"event_type\":\"stats\""));
   EXPECT_THAT(stats.out, HasSubstr("\"kernel_packets\":"));
+  // Every output's counters, as they are now.
+  EXPECT_THAT(stats.out, HasSubstr("\"outputs\":{\"eve\":{\"sent\":"));
+  EXPECT_THAT(stats.out, HasSubstr("\"dropped\":0,\"reconnects\":0,\"connected\":true,\"last_error\":\"\"}"));
 
   ProcessResult bye = Ctl(dir_, sock, "shutdown");
   EXPECT_EQ(bye.exit_code, 0);

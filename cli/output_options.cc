@@ -1,0 +1,100 @@
+#include "cli/output_options.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/output/sinks/transport_registry.h"
+
+namespace kagami::cli {
+namespace {
+
+std::vector<std::string> Urls(const OutputArgs& args) {
+  std::vector<std::string> urls;
+  if (args.outputs.empty() || (args.eve_option != nullptr && args.eve_option->count() > 0)) {
+    // The path as a URL: '%' and '?' escaped, so any file name works.
+    std::string path;
+    for (char c : args.eve) {
+      if (c == '%') path += "%25";
+      else if (c == '?') path += "%3F";
+      else path.push_back(c);
+    }
+    urls.push_back(args.eve == "-" ? "-?name=eve" : "file:" + path + "?name=eve");
+  }
+  urls.insert(urls.end(), args.outputs.begin(), args.outputs.end());
+  return urls;
+}
+
+}  // namespace
+
+void AddOutputOptions(CLI::App& app, OutputArgs& a) {
+  a.eve_option = app.add_option("--eve,-e", a.eve,
+                                "EVE JSON output file, '-' for stdout (the default output when no --output is given)")
+                     ->capture_default_str();
+  app.add_option("--output", a.outputs,
+                 "An output, as a URL (repeat for several). Each takes ?types=alert,dns,... (default: "
+                 "--eve-types), ?queue=SIZE, ?spool=DIR&spool_max=SIZE, ?reconnect_max=5s, ?name=N. Forms:\n" +
+                     output::OutputSchemesHelp());
+}
+
+bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs) {
+  output::EventTypes types = output::kEventAlert;
+  if (std::string why; !output::ParseEventTypes(eve_types, &types, &why)) {
+    std::fprintf(stderr, "kagami: --eve-types: %s\n", why.c_str());
+    return false;
+  }
+  outputs.set_event_handler([](const std::string& text) { std::fprintf(stderr, "kagami: %s\n", text.c_str()); });
+  for (const std::string& url : Urls(args)) {
+    if (absl::Status s = outputs.Add(url, types); !s.ok()) {
+      std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+bool CheckOutputs(const OutputArgs& args) {
+  bool ok = true;
+  for (const std::string& url : Urls(args)) {
+    absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
+    absl::Status s = spec.status();
+    if (s.ok()) s = output::MakeTransport(*spec).status();
+    if (s.ok() && (spec->scheme == "file")) {
+      const std::filesystem::path dir = std::filesystem::absolute(spec->path).parent_path();
+      if (access(dir.c_str(), W_OK) != 0) {
+        s = absl::PermissionDeniedError("output '" + url + "': cannot write in " + dir.string());
+      }
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& summary) {
+  uint64_t dropped = 0;
+  const std::vector<output::OutputSet::Status> all = outputs.Snapshot();
+  for (const output::OutputSet::Status& s : all) {
+    const output::OutputCounters& c = s.counters;
+    dropped += c.dropped;
+    if (c.dropped > 0) {
+      std::fprintf(stderr, "kagami: output %s (%s) dropped %llu %s%s%s\n", s.name.c_str(), s.description.c_str(),
+                   static_cast<unsigned long long>(c.dropped), c.dropped == 1 ? "record" : "records",
+                   c.last_error.empty() ? "" : "; last error: ", c.last_error.c_str());
+    }
+    const bool plain = c.dropped == 0 && c.spooled == 0 && c.reconnects == 0 && c.last_error.empty() &&
+                       s.name == "eve";
+    if (all.size() > 1 || !plain) {
+      summary.AddCounters("output " + s.name, {{"sent", c.sent},
+                                               {"spooled", c.spooled},
+                                               {"dropped", c.dropped},
+                                               {"reconnects", c.reconnects}});
+    }
+  }
+  return dropped;
+}
+
+}  // namespace kagami::cli

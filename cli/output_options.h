@@ -1,0 +1,42 @@
+#pragma once
+// Where `scan` and `live` write their events: --eve PATH (the simple case,
+// a file) and --output URL (repeatable: file, stdout, unix sockets, syslog,
+// Redis; engine/output/sinks), opened into one OutputSet.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "engine/output/event_types.h"
+#include "engine/output/scan_summary.h"
+#include "engine/output/sinks/output_set.h"
+
+namespace kagami::cli {
+
+// How long an output without a spool may make no progress at the end of a
+// run before what it still holds is given up (and counted as dropped).
+inline constexpr std::chrono::seconds kOutputGrace{5};
+
+struct OutputArgs {
+  std::string eve = "eve.json";
+  std::vector<std::string> outputs;
+  CLI::Option* eve_option = nullptr;  // to tell whether --eve was given
+};
+
+void AddOutputOptions(CLI::App& app, OutputArgs& args);
+
+// Opens every output: each --output, and --eve when it was given or when no
+// --output was. Outputs without ?types= take `eve_types` (--eve-types).
+// Prints what is wrong and returns false.
+bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs);
+
+// --check-config: every output's URL and parameters, without connecting.
+bool CheckOutputs(const OutputArgs& args);
+
+// Adds one summary line per output that is not a plain healthy file, and
+// prints a warning for each output that dropped records. Returns the
+// records dropped in all.
+uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& summary);
+
+}  // namespace kagami::cli

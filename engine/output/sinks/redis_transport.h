@@ -1,0 +1,61 @@
+#pragma once
+// Records to Redis (hiredis): a list (LPUSH, Suricata's "list", or RPUSH),
+// a channel (PUBLISH) or a stream (XADD with an optional approximate
+// MAXLEN, the record in field "eve"). Commands are pipelined in batches:
+// a list takes a batch in one LPUSH/RPUSH; a channel or stream sends one
+// command per record and reads the replies after the batch. Records count
+// as delivered once their reply says so, so a connection lost mid-batch
+// sends only the unanswered ones again (Redis may have run some of those:
+// delivery is at least once). AUTH (with an ACL user) and SELECT are sent
+// on every connection.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/output/sinks/output_spec.h"
+#include "engine/output/sinks/transport.h"
+
+struct redisContext;
+
+namespace kagami::output {
+
+class RedisTransport final : public Transport {
+ public:
+  enum class Mode { kLpush, kRpush, kPublish, kXadd };
+  struct Settings {
+    std::string path;  // a unix socket, or empty for host:port
+    std::string host;
+    uint16_t port = 6379;
+    std::string user, password;
+    bool auth = false;
+    uint32_t db = 0;
+    Mode mode = Mode::kLpush;
+    std::string key = "kagami";
+    uint64_t maxlen = 0;  // streams: 0 = unbounded
+    uint32_t batch = 512;
+  };
+  explicit RedisTransport(Settings settings) : s_(std::move(settings)) {}
+  ~RedisTransport() override { Disconnect(); }
+  std::string Describe() const override;
+  absl::Status Connect() override;
+  DeliverResult Deliver(std::string_view records) override;
+  void Disconnect() override;
+
+ private:
+  absl::Status Command(const std::vector<std::string>& args);
+  absl::Status ConnectionError(absl::string_view what) const;
+
+  const Settings s_;
+  redisContext* ctx_ = nullptr;
+  std::vector<const char*> argv_;
+  std::vector<size_t> argvlen_;
+};
+
+// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] and
+// redis+unix://[[USER]:PASSWORD@]/PATH with ?mode=list|lpush|rpush|
+// channel|publish|stream|xadd&key=K&maxlen=N&batch=N&db=N.
+absl::StatusOr<std::unique_ptr<Transport>> MakeRedisTransport(OutputSpec& spec);
+
+}  // namespace kagami::output
