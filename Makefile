@@ -80,7 +80,7 @@ build-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j$(JOBS)
 
-TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|ReloadTest|FileOutputTest|OutputSetTest|UnixStreamOutputTest|UnixDgramOutputTest|SyslogTcpOutputTest|RedisOutputTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest|OutputsE2eTest)\.
+TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|ReloadTest|FileOutputTest|OutputSetTest|UnixStreamOutputTest|UnixDgramOutputTest|SyslogTcpOutputTest|SyslogUdpOutputTest|RedisOutputTest|KafkaOutputTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest|OutputsE2eTest|JobsE2eTest)\.
 test-tsan:
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=86:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' --no-tests=error

@@ -14,6 +14,7 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit);
 void AddIntelCommand(CLI::App& app, std::function<void(int)> set_exit);
 // kagami ctl: talks to a running sensor through its control socket.
 void AddCtlCommand(CLI::App& app, std::function<void(int)> set_exit);
+void AddJobsCommand(CLI::App& app, std::function<void(int)> set_exit);
 // `rules test`, registered by AddRulesCommand on its `rules` subcommand.
 void AddRulesTestCommand(CLI::App* rules, std::function<void(int)> set_exit);
 

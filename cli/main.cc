@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   kagami::cli::AddRulesCommand(app, set_exit);
   kagami::cli::AddIntelCommand(app, set_exit);
   kagami::cli::AddCtlCommand(app, set_exit);
+  kagami::cli::AddJobsCommand(app, set_exit);
   OneValuePerFlag(app);
   try {
     app.parse(argc, argv);

@@ -38,7 +38,8 @@ void AddOutputOptions(CLI::App& app, OutputArgs& a) {
                      output::OutputSchemesHelp());
 }
 
-bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs) {
+bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs,
+                 const std::function<bool(const std::string&, output::EventTypes)>& elsewhere) {
   output::EventTypes types = output::kEventAlert;
   if (std::string why; !output::ParseEventTypes(eve_types, &types, &why)) {
     std::fprintf(stderr, "kagami: --eve-types: %s\n", why.c_str());
@@ -46,6 +47,7 @@ bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::O
   }
   outputs.set_event_handler([](const std::string& text) { std::fprintf(stderr, "kagami: %s\n", text.c_str()); });
   for (const std::string& url : Urls(args)) {
+    if (elsewhere && elsewhere(url, types)) continue;
     if (absl::Status s = outputs.Add(url, types); !s.ok()) {
       std::fprintf(stderr, "kagami: %s\n", std::string(s.message()).c_str());
       return false;

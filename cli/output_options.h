@@ -4,6 +4,7 @@
 // Redis; engine/output/sinks), opened into one OutputSet.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,10 @@ void AddOutputOptions(CLI::App& app, OutputArgs& args);
 // Opens every output: each --output, and --eve when it was given or when no
 // --output was. Outputs without ?types= take `eve_types` (--eve-types).
 // Prints what is wrong and returns false.
-bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs);
+// `elsewhere`, when set, may take a URL for itself (the archive jobs take
+// the Redis outputs they commit with each job): it is then not opened here.
+bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs,
+                 const std::function<bool(const std::string& url, output::EventTypes default_types)>& elsewhere = {});
 
 // --check-config: every output's URL and parameters, without connecting.
 bool CheckOutputs(const OutputArgs& args);

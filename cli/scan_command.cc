@@ -11,6 +11,7 @@
 #include "cli/app_options.h"
 #include "cli/intel_options.h"
 #include "cli/output_options.h"
+#include "cli/scan_jobs.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -32,6 +33,9 @@ struct ScanArgs {
   uint32_t workers = 0;  // 0: one per online CPU
   uint32_t stats_interval = 0;
   std::vector<std::string> inputs;
+  std::string jobs;  // --jobs URL: a worker on a shared job queue instead of inputs
+  uint32_t job_timeout = 60;
+  bool exit_when_idle = false;
 };
 
 std::vector<std::pair<std::string, uint64_t>> AnomalyCounts(const decode::DecoderCounters& c) {
@@ -53,8 +57,12 @@ int RunScan(const ScanArgs& args) {
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) return 2;
 
+  if (args.jobs.empty() == args.inputs.empty()) {
+    std::fprintf(stderr, "kagami: scan: give capture files or directories, or --jobs URL (not both)\n");
+    return 2;
+  }
   auto inputs = capture::ExpandInputs(args.inputs);
-  if (!inputs.ok()) {
+  if (!inputs.ok() && args.jobs.empty()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(inputs.status().message()).c_str());
     return 2;
   }
@@ -68,6 +76,21 @@ int RunScan(const ScanArgs& args) {
   if (std::string error; !ApplyAppArgs(args.app, options, &error)) {
     std::fprintf(stderr, "kagami: %s\n", error.c_str());
     return 2;
+  }
+  if (!args.jobs.empty()) {
+    JobWorkerArgs w;
+    w.url = args.jobs;
+    w.job_timeout = std::chrono::seconds(args.job_timeout);
+    w.exit_when_idle = args.exit_when_idle;
+    w.workers = WorkerCount(args.workers);
+    w.quiet = args.quiet;
+    w.output = &args.output;
+    w.eve_types = args.app.eve_types;
+    w.engine = loaded.engine;
+    w.intel = intel.store;
+    w.digest_kinds = DigestKinds(intel_args);
+    w.options = options;
+    return RunJobWorker(std::move(w));
   }
   output::OutputSet outputs;
   if (!OpenOutputs(args.output, args.app.eve_types, outputs)) return 2;
@@ -149,8 +172,16 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
   cmd->add_flag("--quiet,-q", args->quiet, "No summary on stderr");
   AddWorkersOption(*cmd, args->workers);
   AddStatsIntervalOption(*cmd, args->stats_interval);
-  cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order")
-      ->required();
+  cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order");
+  cmd->add_option("--jobs", args->jobs,
+                  "Be a worker on a shared job queue instead of scanning inputs: redis://HOST[:PORT]?key=STREAM or "
+                  "redis+unix:///PATH?key=STREAM (kagami jobs submit fills it)");
+  cmd->add_option("--job-timeout", args->job_timeout,
+                  "With --jobs: seconds a worker may go quiet before another takes its job over")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  cmd->add_flag("--exit-when-idle", args->exit_when_idle,
+                "With --jobs: end when no job is waiting or running");
   cmd->callback([args, set_exit] { set_exit(RunScan(*args)); });
 }
 

@@ -26,6 +26,16 @@ EventTypes TypeNamed(std::string_view name) {
 
 }  // namespace
 
+std::string EventTypesList(EventTypes types) {
+  std::string out;
+  for (const auto& [n, t] : kNames) {
+    if ((types & t) == 0) continue;
+    if (!out.empty()) out.push_back(',');
+    out.append(n);
+  }
+  return out;
+}
+
 std::string_view EventTypeNames() { return "alert, http, dns, tls, stats"; }
 
 bool ParseEventTypes(std::string_view list, EventTypes* out, std::string* error) {

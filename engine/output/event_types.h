@@ -20,6 +20,9 @@ inline constexpr EventTypes kAllEventTypes = kEventAlert | kEventHttp | kEventDn
 // blanks around names ignored). False with `error` naming the bad word.
 bool ParseEventTypes(std::string_view list, EventTypes* out, std::string* error);
 
+// The names of `types`, comma separated, in a fixed order: "alert,dns".
+std::string EventTypesList(EventTypes types);
+
 // "alert, http, dns, tls, stats": the names, for help and error texts.
 std::string_view EventTypeNames();
 

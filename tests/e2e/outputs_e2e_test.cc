@@ -24,13 +24,7 @@ class OutputsE2eTest : public ::testing::Test {
 
 // The lines of a Redis list, read with redis-cli, oldest first (RPUSH).
 std::string RedisList(const std::string& socket, const std::string& key) {
-  const std::string cmd = "redis-cli -s '" + socket + "' --raw LRANGE " + key + " 0 -1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (size_t n; p && (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  if (p) pclose(p);
-  return out;
+  return ShellOutput("redis-cli -s '" + socket + "' --raw LRANGE " + key + " 0 -1");
 }
 
 TEST_F(OutputsE2eTest, SeveralOutputsEachWithItsTypes) {

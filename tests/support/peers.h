@@ -82,19 +82,31 @@ class Daemon {
   pid_t pid_ = -1;
 };
 
+// What a shell command prints on standard output (redis-cli, ...).
+inline std::string ShellOutput(const std::string& cmd) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (size_t n; p && (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  if (p) ::pclose(p);
+  return out;
+}
+
 inline bool HaveProgram(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-// redis-server listening only on DIR/redis.sock; its data (dump.rdb) stays
-// in DIR across Stop and Start, so a restart keeps what was written.
+// redis-server listening only on DIR/redis.sock. Persistent (the default),
+// every write is in DIR/appendonly.aof, fsync'd, so a restart keeps it;
+// otherwise it keeps nothing on disk (benchmarks).
 class RedisServer {
  public:
-  explicit RedisServer(std::string dir, std::string password = "") : dir_(std::move(dir)), password_(std::move(password)) {}
+  explicit RedisServer(std::string dir, std::string password = "", bool persistent = true)
+      : dir_(std::move(dir)), password_(std::move(password)), persistent_(persistent) {}
   std::string socket() const { return dir_ + "/redis.sock"; }
   bool Start() {
     std::vector<std::string> argv = {"redis-server", "--port", "0", "--unixsocket", socket(), "--unixsocketperm",
-                                     "700", "--dir", dir_, "--save", "", "--appendonly", "yes",
+                                     "700", "--dir", dir_, "--save", "", "--appendonly", persistent_ ? "yes" : "no",
                                      "--appendfsync", "always", "--logfile", dir_ + "/redis.log"};
     if (!password_.empty()) {
       argv.push_back("--requirepass");
@@ -112,6 +124,7 @@ class RedisServer {
 
  private:
   std::string dir_, password_;
+  bool persistent_;
   Daemon daemon_;
 };
 

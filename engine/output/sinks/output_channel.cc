@@ -155,12 +155,8 @@ void OutputChannel::Run() {
       }
       connected_ = true;
       connected_flag_ = true;
-      if (ever_connected_) {
-        reconnects_.fetch_add(1, std::memory_order_relaxed);
-        Event("delivering again");
-      }
+      if (ever_connected_) reconnects_.fetch_add(1, std::memory_order_relaxed);
       ever_connected_ = true;
-      backoff_ = std::chrono::milliseconds(0);
     }
     if (batch_.empty()) {
       if (spool_ && !spool_->empty()) {
@@ -195,6 +191,11 @@ void OutputChannel::Run() {
       }
       batch_.erase(0, r.bytes);
       last_progress_ = std::chrono::steady_clock::now();
+    }
+    if (r.status.ok() && backoff_.count() != 0) {
+      // Back after a failure: said once, and the backoff starts over.
+      backoff_ = std::chrono::milliseconds(0);
+      Event("delivering again");
     }
     if (!r.status.ok()) {
       transport_->Disconnect();

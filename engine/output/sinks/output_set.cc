@@ -1,5 +1,7 @@
 #include "engine/output/sinks/output_set.h"
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "engine/output/sinks/transport_registry.h"
 
@@ -60,6 +62,17 @@ void OutputSet::Write(std::string_view record) {
 absl::Status OutputSet::Reopen() {
   for (Entry& e : channels_) e.channel->RequestReopen();
   return absl::OkStatus();
+}
+
+bool OutputSet::WaitDelivered(std::chrono::milliseconds limit) const {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    bool done = true;
+    for (const Entry& e : channels_) done = done && e.channel->counters().queued == 0;
+    if (done) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void OutputSet::Stop(std::chrono::milliseconds grace) {

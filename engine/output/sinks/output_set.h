@@ -41,6 +41,9 @@ class OutputSet final : public EveRecordSink {
 
   void Write(std::string_view record) override;
   absl::Status Reopen() override;
+  // Waits until every output has handed what it was given to its peer or
+  // its spool, or `limit` passes; false then.
+  bool WaitDelivered(std::chrono::milliseconds limit) const;
   // Ends every output (OutputChannel::Stop); idempotent.
   void Stop(std::chrono::milliseconds grace);
 

@@ -177,7 +177,10 @@ absl::StatusOr<OutputSpec> ParseOutputUrl(std::string_view url_text) {
     // Authority form: //[user[:password]@]host[:port][/path]
     where.remove_prefix(2);
     const size_t slash = where.find('/');
-    if (absl::Status s = ParseAuthority(spec, url, where.substr(0, slash), column + 2); !s.ok()) return s;
+    spec.authority = std::string(where.substr(0, slash));
+    if (spec.authority.find(',') == std::string::npos) {
+      if (absl::Status s = ParseAuthority(spec, url, where.substr(0, slash), column + 2); !s.ok()) return s;
+    }
     if (slash != absl::string_view::npos) {
       if (!PercentDecode(where.substr(slash), column + 2 + slash, &spec.url_path, &bad)) {
         return ErrorAt(url, bad, "broken %-escape");

@@ -38,6 +38,10 @@ struct OutputSpec {
   std::string user, password;  // redis://user:password@host
   bool has_password = false;
   std::string url_path;  // what follows host[:port]/ (redis: the database)
+  // The authority as written (after "//", before the path): a list of
+  // brokers ("b1:9092,b2:9092") is left here for its scheme to read, as
+  // host and port cannot hold it.
+  std::string authority;
 
   // Settings every output has.
   EventTypes types = 0;  // valid when types_given

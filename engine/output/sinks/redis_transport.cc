@@ -75,55 +75,65 @@ void RedisTransport::Disconnect() {
   ctx_ = nullptr;
 }
 
+int AppendRecordCommands(redisContext* ctx, const RedisTransport::Settings& s, std::string_view records, size_t max,
+                         std::vector<size_t>* ends) {
+  const absl::string_view name = ModeCommand(s.mode);
+  const std::string_view command(name.data(), name.size());
+  const std::string maxlen = absl::StrCat(s.maxlen);
+  std::vector<const char*> argv;
+  std::vector<size_t> argvlen;
+  int commands = 0;
+  auto arg = [&](std::string_view a) {
+    argv.push_back(a.data());
+    argvlen.push_back(a.size());
+  };
+  auto append = [&] {
+    redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), argvlen.data());
+    argv.clear();
+    argvlen.clear();
+    ++commands;
+  };
+  const bool one_command = s.mode == RedisTransport::Mode::kLpush || s.mode == RedisTransport::Mode::kRpush;
+  if (one_command) {
+    arg(command);
+    arg(s.key);
+  }
+  size_t pos = 0;
+  ends->clear();
+  while (pos < records.size() && ends->size() < max) {
+    const size_t end = records.find('\n', pos);
+    const std::string_view record = records.substr(pos, end - pos);
+    if (!one_command) {
+      arg(command);
+      arg(s.key);
+      if (s.mode == RedisTransport::Mode::kXadd) {
+        if (s.maxlen != 0) {
+          arg("MAXLEN");
+          arg("~");
+          arg(maxlen);
+        }
+        arg("*");
+        arg("eve");
+      }
+    }
+    arg(record);
+    if (!one_command) append();
+    pos = end + 1;
+    ends->push_back(pos);
+  }
+  if (one_command && !ends->empty()) append();
+  return commands;
+}
+
 DeliverResult RedisTransport::Deliver(std::string_view records) {
   DeliverResult r;
   const absl::string_view command_name = ModeCommand(s_.mode);
-  const std::string_view command(command_name.data(), command_name.size());
-  const std::string maxlen = absl::StrCat(s_.maxlen);
+  const bool one_command = s_.mode == Mode::kLpush || s_.mode == Mode::kRpush;
+  std::vector<size_t> ends;
   while (r.bytes < records.size()) {
-    // One batch: its records' ends, and the commands appended for it.
-    std::vector<size_t> ends;
-    size_t pos = r.bytes;
-    argv_.clear();
-    argvlen_.clear();
-    int commands = 0;
-    auto arg = [this](std::string_view a) {
-      argv_.push_back(a.data());
-      argvlen_.push_back(a.size());
-    };
-    auto append = [&] {
-      redisAppendCommandArgv(ctx_, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
-      argv_.clear();
-      argvlen_.clear();
-      ++commands;
-    };
-    const bool one_command = s_.mode == Mode::kLpush || s_.mode == Mode::kRpush;
-    if (one_command) {
-      arg(command);
-      arg(s_.key);
-    }
-    while (pos < records.size() && ends.size() < s_.batch) {
-      const size_t end = records.find('\n', pos);
-      const std::string_view record = records.substr(pos, end - pos);
-      if (!one_command) {
-        arg(command);
-        arg(s_.key);
-        if (s_.mode == Mode::kXadd) {
-          if (s_.maxlen != 0) {
-            arg("MAXLEN");
-            arg("~");
-            arg(maxlen);
-          }
-          arg("*");
-          arg("eve");
-        }
-      }
-      arg(record);
-      if (!one_command) append();
-      pos = end + 1;
-      ends.push_back(pos);
-    }
-    if (one_command) append();
+    const size_t base = r.bytes;
+    const int commands = AppendRecordCommands(ctx_, s_, records.substr(base), s_.batch, &ends);
+    for (size_t& e : ends) e += base;
     // Replies in order: a list's one reply covers the batch.
     absl::Status failed;
     size_t answered = 0;
@@ -150,7 +160,7 @@ DeliverResult RedisTransport::Deliver(std::string_view records) {
   return r;
 }
 
-absl::StatusOr<std::unique_ptr<Transport>> MakeRedisTransport(OutputSpec& spec) {
+absl::StatusOr<RedisTransport::Settings> RedisSettingsFrom(OutputSpec& spec) {
   RedisTransport::Settings s;
   if (spec.scheme == "redis+unix") {
     if (!spec.host.empty() || spec.url_path.empty()) {
@@ -198,7 +208,13 @@ absl::StatusOr<std::unique_ptr<Transport>> MakeRedisTransport(OutputSpec& spec) 
     }
   }
   if (absl::Status st = CheckAllParamsUsed(spec, "mode, key, maxlen, batch, db"); !st.ok()) return st;
-  return std::unique_ptr<Transport>(new RedisTransport(std::move(s)));
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> MakeRedisTransport(OutputSpec& spec) {
+  absl::StatusOr<RedisTransport::Settings> s = RedisSettingsFrom(spec);
+  if (!s.ok()) return s.status();
+  return std::unique_ptr<Transport>(new RedisTransport(std::move(*s)));
 }
 
 }  // namespace kagami::output

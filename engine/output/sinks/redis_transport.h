@@ -42,6 +42,10 @@ class RedisTransport final : public Transport {
   absl::Status Connect() override;
   DeliverResult Deliver(std::string_view records) override;
   void Disconnect() override;
+  // The connection (after Connect), for callers that send their own
+  // commands on it (the archive job queue).
+  redisContext* context() const { return ctx_; }
+  const Settings& settings() const { return s_; }
 
  private:
   absl::Status Command(const std::vector<std::string>& args);
@@ -52,6 +56,17 @@ class RedisTransport final : public Transport {
   std::vector<const char*> argv_;
   std::vector<size_t> argvlen_;
 };
+
+// Appends to `ctx`'s pipeline (redisAppendCommandArgv) the commands that
+// store up to `max` records from the front of `records` as `s` says, and
+// returns how many commands that is; `ends` gets the end of each record
+// taken.
+int AppendRecordCommands(redisContext* ctx, const RedisTransport::Settings& s, std::string_view records, size_t max,
+                         std::vector<size_t>* ends);
+
+// The settings a redis:// or redis+unix:// URL asks for (errors as
+// MakeRedisTransport's).
+absl::StatusOr<RedisTransport::Settings> RedisSettingsFrom(OutputSpec& spec);
 
 // redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] and
 // redis+unix://[[USER]:PASSWORD@]/PATH with ?mode=list|lpush|rpush|

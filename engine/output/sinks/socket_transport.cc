@@ -113,9 +113,14 @@ DeliverResult SocketTransport::DeliverDatagrams(std::string_view records) {
     buffer_.clear();
     Frame(record, buffer_);
     ssize_t n;
+    int refused = 0;
     do {
       n = ::send(fd_, buffer_.data(), buffer_.size(), MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+      // Over UDP, ECONNREFUSED reports an ICMP error about an earlier
+      // datagram (nobody listened then); this one was not sent, and the
+      // error is cleared once reported: send it again. UDP syslog is fire
+      // and forget, as for every syslog client.
+    } while (n < 0 && (errno == EINTR || (errno == ECONNREFUSED && peer_.path.empty() && ++refused <= 2)));
     if (n < 0) {
       if (errno == EMSGSIZE) {
         // Larger than the peer's datagrams can be: no retry will help.

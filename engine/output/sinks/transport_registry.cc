@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/output/sinks/file_transport.h"
+#include "engine/output/sinks/kafka_transport.h"
 #include "engine/output/sinks/redis_transport.h"
 #include "engine/output/sinks/socket_transport.h"
 
@@ -17,7 +18,7 @@ struct Scheme {
   bool local;  // a file: must open at start
 };
 
-constexpr std::array<Scheme, 9> kSchemes{{
+constexpr std::array<Scheme, 10> kSchemes{{
     {"stdout", "- (standard output)", &MakeFileTransport, true},
     {"file", "file:PATH[?rotate=SIZE&keep=N]", &MakeFileTransport, true},
     {"unix-dgram", "unix-dgram:PATH", &MakeSocketTransport, false},
@@ -29,6 +30,7 @@ constexpr std::array<Scheme, 9> kSchemes{{
     {"redis", "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?mode=list|rpush|channel|stream&key=K&maxlen=N]",
      &MakeRedisTransport, false},
     {"redis+unix", "redis+unix://[[USER]:PASSWORD@]/PATH[?db=N&mode=...&key=K]", &MakeRedisTransport, false},
+    {"kafka", "kafka://BROKER[:PORT][,BROKER...]/TOPIC[?prop.NAME=VALUE]", &MakeKafkaTransport, false},
 }};
 
 const Scheme* Find(absl::string_view name) {

@@ -37,4 +37,26 @@ inline std::vector<int> Range(int from, int to) {
   return out;
 }
 
+// What differs between `got` and the numbers from..to-1 in order, for a
+// failure message: counts, the first missing and repeated numbers, and
+// where the order first breaks.
+inline std::string Difference(const std::vector<int>& got, int from, int to) {
+  std::vector<int> seen(static_cast<size_t>(to - from), 0);
+  std::string missing, repeated;
+  for (int n : got) {
+    if (n >= from && n < to && ++seen[static_cast<size_t>(n - from)] == 2 && repeated.size() < 80) {
+      repeated += std::to_string(n) + " ";
+    }
+  }
+  for (int n = from; n < to; ++n) {
+    if (seen[static_cast<size_t>(n - from)] == 0 && missing.size() < 80) missing += std::to_string(n) + " ";
+  }
+  std::string order;
+  for (size_t i = 1; i < got.size() && order.empty(); ++i) {
+    if (got[i] <= got[i - 1]) order = std::to_string(got[i - 1]) + " then " + std::to_string(got[i]);
+  }
+  return std::to_string(got.size()) + " records; missing: " + missing + "; repeated: " + repeated +
+         "; order breaks at: " + order;
+}
+
 }  // namespace kagami::output::testing

@@ -135,9 +135,11 @@ TEST(UnixStreamOutputTest, ListenerStoppedAndRestartedMidRunLosesNothing) {
   ASSERT_TRUE(again.Start());
   WriteRange(set, 1000, 1500);
   set.Stop(std::chrono::seconds(10));
+  again.Stop();  // reads until the output's side is closed: everything sent
   std::vector<int> got = Numbers(first);
   for (int n : Numbers(again.data())) got.push_back(n);
-  EXPECT_EQ(got, Range(0, 1500));
+  EXPECT_EQ(got, Range(0, 1500)) << testing::Difference(got, 0, 1500) << "; last error "
+                                 << Counters(set).last_error;
   const OutputCounters c = Counters(set);
   EXPECT_EQ(c.sent, 1500u);
   EXPECT_EQ(c.dropped, 0u);
@@ -161,6 +163,7 @@ TEST(UnixStreamOutputTest, SpoolHoldsWhatTheCapAllowsAndCountsTheRest) {
   StreamListener listener(dir / "eve.sock");
   ASSERT_TRUE(listener.Start());
   set.Stop(std::chrono::seconds(10));
+  listener.Stop();  // reads until the output's side is closed: everything sent
   const std::vector<int> got = Numbers(listener.data());
   const OutputCounters c = Counters(set);
   EXPECT_EQ(c.sent, got.size());
@@ -191,6 +194,7 @@ TEST(UnixStreamOutputTest, ASpoolOutlivesTheRun) {
   ASSERT_TRUE(set.Add(url, kEventAlert).ok());
   WriteRange(set, 200, 300);
   set.Stop(std::chrono::seconds(10));
+  listener.Stop();
   EXPECT_EQ(Numbers(listener.data()), Range(0, 300));
   ASSERT_FALSE(events.empty());
   EXPECT_THAT(events[0], HasSubstr("holds 200 records from an earlier run"));
@@ -263,6 +267,26 @@ TEST(SyslogMessageTest, SeverityFromPriorityAndRfc5424Header) {
   EXPECT_EQ(out.back(), '}');
 }
 
+// UDP syslog is fire and forget: a port nobody listens on (ICMP port
+// unreachable, reported by the kernel on a later send) is not an outage
+// to retry forever, nor a stream of messages in the log.
+TEST(SyslogUdpOutputTest, NobodyListeningIsNotAnOutage) {
+  const uint16_t port = FreePort(SOCK_DGRAM);
+  std::vector<std::string> events;
+  OutputSet set;
+  set.set_event_handler([&](const std::string& e) { events.push_back(e); });
+  ASSERT_TRUE(set.Add("syslog+udp://127.0.0.1:" + std::to_string(port), kEventAlert).ok());
+  for (int i = 0; i < 50; ++i) {
+    set.Write(Record(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  set.Stop(std::chrono::seconds(5));
+  const OutputCounters c = Counters(set);
+  EXPECT_EQ(c.sent, 50u);
+  EXPECT_EQ(c.dropped, 0u);
+  EXPECT_TRUE(events.empty()) << events.front();
+}
+
 TEST(SyslogTcpOutputTest, OctetCountedAndSurvivesAListenerRestart) {
   StreamListener listener;
   ASSERT_TRUE(listener.Start());
@@ -281,6 +305,7 @@ TEST(SyslogTcpOutputTest, OctetCountedAndSurvivesAListenerRestart) {
   ASSERT_TRUE(again.Start());
   WriteRange(set, 600, 900);
   set.Stop(std::chrono::seconds(10));
+  again.Stop();
   std::vector<int> got;
   for (const std::string& data : {first, again.data()}) {
     for (const std::string& m : OctetCounted(data)) {
@@ -289,7 +314,7 @@ TEST(SyslogTcpOutputTest, OctetCountedAndSurvivesAListenerRestart) {
       for (int x : Numbers(m)) got.push_back(x);
     }
   }
-  EXPECT_EQ(got, Range(0, 900));
+  EXPECT_EQ(got, Range(0, 900)) << testing::Difference(got, 0, 900) << "; last error " << Counters(set).last_error;
   EXPECT_EQ(Counters(set).sent, 900u);
   EXPECT_GE(Counters(set).reconnects, 1u);
 }
