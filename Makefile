@@ -80,7 +80,10 @@ build-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j$(JOBS)
 
-TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|ReloadTest|FileOutputTest|OutputSetTest|UnixStreamOutputTest|UnixDgramOutputTest|SyslogTcpOutputTest|SyslogUdpOutputTest|RedisOutputTest|KafkaOutputTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest|OutputsE2eTest|JobsE2eTest)\.
+# Not KafkaOutputTest: librdkafka is not built with ThreadSanitizer, and its
+# mock cluster's threads crash under TSan's runtime (SEGV in librdkafka);
+# the Kafka tests run in the release and ASan builds.
+TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|ReloadTest|FileOutputTest|OutputSetTest|UnixStreamOutputTest|UnixDgramOutputTest|SyslogTcpOutputTest|SyslogUdpOutputTest|RedisOutputTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest|OutputsE2eTest|JobsE2eTest)\.
 test-tsan:
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=86:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' --no-tests=error

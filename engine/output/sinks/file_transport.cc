@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,8 +15,12 @@
 namespace kagami::output {
 namespace {
 
+// ENXIO (a FIFO nobody reads yet) is a peer that may come: Unavailable,
+// retried even at start. Anything else about the file itself is an error
+// the operator has to fix.
 absl::Status FileError(absl::string_view what, const std::string& path, int err) {
-  return absl::UnavailableError(absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(err)));
+  const std::string text = absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(err));
+  return err == ENXIO ? absl::UnavailableError(text) : absl::FailedPreconditionError(text);
 }
 
 }  // namespace
@@ -28,8 +33,11 @@ absl::Status FileTransport::Connect() {
     fd_ = STDOUT_FILENO;
     return absl::OkStatus();
   }
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  // O_NONBLOCK only for the open: a FIFO without a reader fails (ENXIO,
+  // retried like a peer that is down) instead of blocking delivery.
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0640);
   if (fd_ < 0) return FileError("open", path_, errno);
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
   struct stat st {};
   size_ = ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   return absl::OkStatus();
@@ -80,6 +88,13 @@ DeliverResult FileTransport::Deliver(std::string_view records) {
       if (n < 0) {
         if (errno == EINTR) continue;
         const int err = errno;
+        if (err == EPIPE && path_ == "-") {
+          // Whoever read standard output is gone and cannot come back:
+          // every record from here is dropped and counted, not retried.
+          r.rejected = static_cast<size_t>(std::count(records.begin() + r.bytes, records.end(), '\n'));
+          r.bytes = records.size();
+          return r;
+        }
         // Cut a torn record back off the file (a pipe cannot be cut).
         if (done > 0 && path_ != "-" && ::ftruncate(fd_, static_cast<off_t>(size_)) == 0) done = 0;
         const size_t whole = done == 0 ? 0 : chunk.rfind('\n', done - 1) + 1;

@@ -2,6 +2,9 @@
 // Records to a file (appended; reopened on SIGHUP for logrotate; rotated by
 // size when asked) or to standard output. A write that fails part way is
 // cut back to the last whole record, so the file never holds a torn line.
+// A FIFO is opened without blocking: with no reader it is retried like a
+// peer that is down. Standard output whose reader has gone (EPIPE) drops
+// and counts what follows instead of retrying.
 
 #include <cstdint>
 #include <memory>

@@ -35,7 +35,7 @@ absl::Status OutputSet::Add(std::string_view url, EventTypes default_types) {
   channel->set_event_handler(on_event_);
   absl::Status first_connect;
   if (absl::Status s = channel->Start(&first_connect); !s.ok()) return s;
-  if (!first_connect.ok() && must_connect) {
+  if (!first_connect.ok() && must_connect && !absl::IsUnavailable(first_connect)) {
     channel->Stop(std::chrono::milliseconds(0));
     return first_connect;
   }

@@ -16,7 +16,8 @@ namespace kagami::output {
 absl::StatusOr<std::unique_ptr<Transport>> MakeTransport(OutputSpec& spec);
 
 // Whether a destination of this scheme must work when Kagami starts (a file
-// that cannot be opened is an error; a server that is down is waited for).
+// that cannot be opened is an error, unless the failure is Unavailable: a
+// FIFO without a reader yet; a server that is down is waited for).
 bool MustConnectAtStart(const OutputSpec& spec);
 
 // One line per scheme, for --help and errors.

@@ -1,7 +1,10 @@
 // Outputs against real peers: files, unix sockets, a TCP syslog listener,
 // and rsyslogd. Each runs records through an OutputSet as `kagami` does.
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <filesystem>
@@ -94,6 +97,57 @@ TEST(FileOutputTest, AFileThatCannotBeOpenedIsAnError) {
   absl::Status s = set.Add("file:/nonexistent-dir/eve.json", kEventAlert);
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("cannot open /nonexistent-dir/eve.json: No such file or directory"));
+}
+
+// A FIFO without a reader is a peer that is down: retried, never blocking
+// delivery, and read once a reader comes.
+TEST(FileOutputTest, AFifoWaitsForItsReader) {
+  ScratchDir dir;
+  const std::string fifo = dir / "eve.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  OutputSet set;
+  ASSERT_TRUE(set.Add("file:" + fifo + "?reconnect_max=100ms", kEventAlert).ok()) << "a FIFO is not a local file";
+  WriteRange(set, 0, 20);
+  ASSERT_TRUE(WaitFor([&] { return Counters(set).last_error.find("No such device") != std::string::npos; }, kPatience))
+      << Counters(set).last_error;
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  std::string got;
+  ASSERT_TRUE(WaitFor([&] {
+    char buf[4096];
+    const ssize_t n = ::read(reader, buf, sizeof buf);
+    if (n > 0) got.append(buf, static_cast<size_t>(n));
+    return Numbers(got).size() == 20;
+  }, kPatience));
+  set.Stop(std::chrono::seconds(5));
+  ::close(reader);
+  EXPECT_EQ(Numbers(got), Range(0, 20));
+  EXPECT_EQ(Counters(set).sent, 20u);
+}
+
+// Standard output whose reader has gone (`kagami scan --eve - | head`):
+// the rest is dropped and counted at once, not retried until the grace
+// runs out.
+TEST(FileOutputTest, StdoutWithoutAReaderDropsAndCounts) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);  // nobody will read
+    ::dup2(fds[1], STDOUT_FILENO);
+    OutputSet set;
+    if (!set.Add("-", kEventAlert).ok()) ::_exit(100);
+    for (int i = 0; i < 200; ++i) set.Write(Record(i));
+    set.Stop(std::chrono::seconds(30));
+    const OutputCounters c = Counters(set);
+    ::_exit(c.sent == 0 && c.dropped == 200 ? 0 : 101);
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(OutputSetTest, EachOutputTakesItsEventTypes) {
