@@ -95,14 +95,7 @@ int UnixSocket(const std::string& path, int type) {
 }
 
 int LoopbackSocket(int type, uint16_t* port) {
-  const int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
+  const int fd = kagami::testing::BindLoopback(type, port);
   if (type == SOCK_DGRAM) {
     const int big = 8 << 20;
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);

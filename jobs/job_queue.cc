@@ -121,7 +121,8 @@ absl::StatusOr<std::unique_ptr<RedisJobQueue>> RedisJobQueue::Open(std::string_v
 }
 
 std::string RedisJobQueue::Describe() const {
-  return absl::StrCat("job queue ", transport_.Describe().substr(6), " group ", group_);
+  return absl::StrCat("job queue redis ", output::RedisEndpoint(transport_.settings()), " ",
+                      transport_.settings().key, " group ", group_);
 }
 
 absl::Status RedisJobQueue::EnsureConnected() {
@@ -209,9 +210,7 @@ absl::StatusOr<bool> RedisJobQueue::Complete(const Job& job, std::string_view re
       const size_t end = records.find('\n', pos);
       const std::string_view record = records.substr(pos, end - pos);
       // The type as the record spells it, for the script to filter on.
-      const size_t at = record.find("\"event_type\":\"");
-      const size_t from = at == std::string_view::npos ? 0 : at + 14;
-      args.emplace_back(at == std::string_view::npos ? "" : record.substr(from, record.find('"', from) - from));
+      args.emplace_back(output::RecordStringField(record, "event_type"));
       args.emplace_back(record);
       pos = end + 1;
     }

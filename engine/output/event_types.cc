@@ -53,17 +53,32 @@ bool ParseEventTypes(std::string_view list, EventTypes* out, std::string* error)
   return true;
 }
 
+std::string_view RecordStringField(std::string_view record, std::string_view key) {
+  size_t at = 0;
+  while ((at = record.find(key, at)) != std::string_view::npos) {
+    const size_t after = at + key.size();
+    // "KEY":" with the quotes around KEY.
+    if (at > 0 && record[at - 1] == '"' && record.substr(after, 3) == "\":\"") {
+      const size_t start = after + 3;
+      const size_t end = record.find('"', start);
+      return end == std::string_view::npos ? std::string_view() : record.substr(start, end - start);
+    }
+    at = after;
+  }
+  return {};
+}
+
 EventTypes EventTypeOfRecord(std::string_view record) {
-  // EveWriter puts event_type after timestamp, flow_id and pcap_cnt, so it
-  // is found within the first hundred bytes; a key inside a string value
-  // would have its quotes escaped and cannot match.
-  constexpr std::string_view kKey = "\"event_type\":\"";
-  const size_t at = record.find(kKey);
-  if (at == std::string_view::npos) return 0;
-  const size_t start = at + kKey.size();
-  const size_t end = record.find('"', start);
-  if (end == std::string_view::npos) return 0;
-  return TypeNamed(record.substr(start, end - start));
+  // EveWriter puts event_type after timestamp, flow_id and pcap_cnt: found
+  // within the first hundred bytes.
+  return TypeNamed(RecordStringField(record, "event_type"));
+}
+
+std::string_view EventTypeName(EventTypes type) {
+  for (const auto& [n, t] : kNames) {
+    if (t == type) return n;
+  }
+  return {};
 }
 
 }  // namespace kagami::output

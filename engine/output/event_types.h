@@ -26,9 +26,17 @@ std::string EventTypesList(EventTypes types);
 // "alert, http, dns, tls, stats": the names, for help and error texts.
 std::string_view EventTypeNames();
 
-// The event type of a formatted EVE record: the value of its top-level
-// "event_type" key (records are written by EveWriter, so the key is a
-// plain string near the start). 0 when it has none Kagami knows.
+// The value of string field `key` in a formatted EVE record (the first
+// "KEY":"..." in it; records are written by EveWriter, where a key inside a
+// string value would have its quotes escaped and cannot match). Empty when
+// the record has none. For "event_type", "community_id", ...
+std::string_view RecordStringField(std::string_view record, std::string_view key);
+
+// The event type of a formatted EVE record (its "event_type"); 0 when it
+// has none Kagami knows.
 EventTypes EventTypeOfRecord(std::string_view record);
+
+// The name of one event type ("dns"); empty for anything else.
+std::string_view EventTypeName(EventTypes type);
 
 }  // namespace kagami::output

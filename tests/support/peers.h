@@ -257,8 +257,9 @@ class RsyslogServer {
   Daemon daemon_;
 };
 
-// A free loopback port (bound and released; good enough for a test).
-inline uint16_t FreePort(int type) {
+// A socket of `type` bound to 127.0.0.1 on a port the kernel picks
+// (written to *port).
+inline int BindLoopback(int type, uint16_t* port) {
   const int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -266,8 +267,15 @@ inline uint16_t FreePort(int type) {
   ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+// A free loopback port (bound and released; good enough for a test).
+inline uint16_t FreePort(int type) {
+  uint16_t port = 0;
+  ::close(BindLoopback(type, &port));
+  return port;
 }
 
 }  // namespace kagami::testing

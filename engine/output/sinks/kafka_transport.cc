@@ -8,23 +8,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "engine/output/event_types.h"
 
 namespace kagami::output {
 namespace {
 
 // How long Connect waits for the cluster to answer a metadata request.
 constexpr int kMetadataTimeoutMs = 5000;
-
-// The record's community_id (its flow), the partitioning key; empty when it
-// has none.
-std::string_view CommunityIdOf(std::string_view record) {
-  constexpr std::string_view kKey = "\"community_id\":\"";
-  const size_t at = record.find(kKey);
-  if (at == std::string_view::npos) return {};
-  const size_t start = at + kKey.size();
-  const size_t end = record.find('"', start);
-  return end == std::string_view::npos ? std::string_view() : record.substr(start, end - start);
-}
 
 }  // namespace
 
@@ -109,7 +99,8 @@ DeliverResult KafkaTransport::Deliver(std::string_view records) {
     while (pos < records.size() && ends.size() < s_.batch) {
       const size_t end = records.find('\n', pos);
       const std::string_view record = records.substr(pos, end - pos);
-      const std::string_view key = CommunityIdOf(record);
+      // The flow's community_id: its records stay in one partition.
+      const std::string_view key = output::RecordStringField(record, "community_id");
       report_.push_back(-1);
       const uintptr_t index = report_.size() - 1;
       rd_kafka_resp_err_t e;

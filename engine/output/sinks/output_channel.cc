@@ -181,7 +181,7 @@ void OutputChannel::Run() {
       sent_.fetch_add(n - std::min<uint64_t>(n, r.rejected), std::memory_order_relaxed);
       dropped_.fetch_add(std::min<uint64_t>(n, r.rejected), std::memory_order_relaxed);
       if (batch_from_spool_) {
-        if (absl::Status s = spool_->Consume(r.bytes); !s.ok()) {
+        if (absl::Status s = spool_->Consume(std::string_view(batch_).substr(0, r.bytes)); !s.ok()) {
           std::lock_guard<std::mutex> lock(mu_);
           last_error_ = std::string(s.message());
         }

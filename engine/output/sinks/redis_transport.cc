@@ -22,10 +22,13 @@ absl::string_view ModeCommand(RedisTransport::Mode mode) {
 
 }  // namespace
 
+std::string RedisEndpoint(const RedisTransport::Settings& s) {
+  return absl::StrCat(s.path.empty() ? absl::StrCat(s.host, ":", s.port) : s.path,
+                      s.db != 0 ? absl::StrCat(" db ", s.db) : std::string());
+}
+
 std::string RedisTransport::Describe() const {
-  return absl::StrCat("redis ", s_.path.empty() ? absl::StrCat(s_.host, ":", s_.port) : s_.path,
-                      s_.db != 0 ? absl::StrCat(" db ", s_.db) : std::string(), " ", ModeCommand(s_.mode), " ",
-                      s_.key);
+  return absl::StrCat("redis ", RedisEndpoint(s_), " ", ModeCommand(s_.mode), " ", s_.key);
 }
 
 absl::Status RedisTransport::ConnectionError(absl::string_view what) const {
@@ -33,14 +36,14 @@ absl::Status RedisTransport::ConnectionError(absl::string_view what) const {
 }
 
 absl::Status RedisTransport::Command(const std::vector<std::string>& args) {
-  argv_.clear();
-  argvlen_.clear();
+  std::vector<const char*> argv;
+  std::vector<size_t> argvlen;
   for (const std::string& a : args) {
-    argv_.push_back(a.data());
-    argvlen_.push_back(a.size());
+    argv.push_back(a.data());
+    argvlen.push_back(a.size());
   }
   auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(ctx_, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data()));
+      redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), argvlen.data()));
   if (reply == nullptr) return ConnectionError(absl::StrCat("redis ", args[0]));
   absl::Status s = reply->type == REDIS_REPLY_ERROR
                        ? absl::PermissionDeniedError(absl::StrCat("redis ", args[0], ": ", reply->str))

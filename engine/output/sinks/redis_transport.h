@@ -53,9 +53,11 @@ class RedisTransport final : public Transport {
 
   const Settings s_;
   redisContext* ctx_ = nullptr;
-  std::vector<const char*> argv_;
-  std::vector<size_t> argvlen_;
 };
+
+// Where a Redis connection goes: "HOST:PORT" or the socket path, with
+// " db N" when not 0.
+std::string RedisEndpoint(const RedisTransport::Settings& s);
 
 // Appends to `ctx`'s pipeline (redisAppendCommandArgv) the commands that
 // store up to `max` records from the front of `records` as `s` says, and

@@ -262,20 +262,13 @@ absl::Status Spool::ReadHead(std::string* out, size_t max) {
   return absl::OkStatus();
 }
 
-absl::Status Spool::Consume(size_t bytes) {
+absl::Status Spool::Consume(std::string_view delivered) {
   std::lock_guard<std::mutex> lock(mu_);
+  const size_t bytes = delivered.size();
   if (segments_.empty() || bytes == 0) return absl::OkStatus();
   Segment& front = segments_.front();
-  // The records delivered: counted from the file, not trusted from outside.
-  std::string done(bytes, '\0');
   const std::string path = SegmentPath(front.number);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  uint64_t count = 0;
-  if (fd >= 0 && ::pread(fd, done.data(), done.size(), static_cast<off_t>(head_offset_)) ==
-                     static_cast<ssize_t>(done.size())) {
-    count = CountRecords(done);
-  }
-  if (fd >= 0) ::close(fd);
+  const uint64_t count = CountRecords(delivered);
   head_offset_ += bytes;
   head_records_ += count;
   bytes_ -= std::min<uint64_t>(bytes_, bytes);

@@ -50,8 +50,9 @@ class Spool {
   // Copies whole records from the front, about `max` bytes (at least one
   // record), into `out`, leaving them in the spool.
   absl::Status ReadHead(std::string* out, size_t max);
-  // Removes `bytes` (a record boundary) from the front: they were delivered.
-  absl::Status Consume(size_t bytes);
+  // Removes the front records `delivered` (what ReadHead gave, or a prefix
+  // of it ending on a record boundary): the peer has them.
+  absl::Status Consume(std::string_view delivered);
   absl::Status Sync();
 
   uint64_t bytes() const;

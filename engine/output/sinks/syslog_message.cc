@@ -71,13 +71,8 @@ void SyslogFormatter::Append(std::string_view record, std::string& out) const {
   ::gettimeofday(&tv, nullptr);
   tm utc{};
   gmtime_r(&tv.tv_sec, &utc);
-  const EventTypes type = EventTypeOfRecord(record);
-  std::string_view msgid = "-";
-  if (type == kEventAlert) msgid = "alert";
-  else if (type == kEventHttp) msgid = "http";
-  else if (type == kEventDns) msgid = "dns";
-  else if (type == kEventTls) msgid = "tls";
-  else if (type == kEventStats) msgid = "stats";
+  std::string_view msgid = EventTypeName(EventTypeOfRecord(record));
+  if (msgid.empty()) msgid = "-";
   absl::StrAppendFormat(&out, "<%u>1 %04d-%02d-%02dT%02d:%02d:%02d.%06dZ %s %s %s %s - ",
                         facility_ * 8u + SyslogSeverityOf(record), utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
                         utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(tv.tv_usec), hostname_, app_name_,

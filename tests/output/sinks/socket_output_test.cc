@@ -131,9 +131,9 @@ TEST(FileOutputTest, AFifoWaitsForItsReader) {
 TEST(FileOutputTest, StdoutWithoutAReaderDropsAndCounts) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);  // nobody will read, from the start (before fork, so no copy lingers)
   const pid_t child = ::fork();
   if (child == 0) {
-    ::close(fds[0]);  // nobody will read
     ::dup2(fds[1], STDOUT_FILENO);
     OutputSet set;
     if (!set.Add("-", kEventAlert).ok()) ::_exit(100);
@@ -142,7 +142,6 @@ TEST(FileOutputTest, StdoutWithoutAReaderDropsAndCounts) {
     const OutputCounters c = Counters(set);
     ::_exit(c.sent == 0 && c.dropped == 200 ? 0 : 101);
   }
-  ::close(fds[0]);
   ::close(fds[1]);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);

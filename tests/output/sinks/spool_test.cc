@@ -35,7 +35,7 @@ std::string Drain(Spool& spool, size_t batch) {
     EXPECT_TRUE(spool.ReadHead(&chunk, batch).ok());
     if (chunk.empty()) break;
     all += chunk;
-    EXPECT_TRUE(spool.Consume(chunk.size()).ok());
+    EXPECT_TRUE(spool.Consume(chunk).ok());
   }
   return all;
 }
@@ -79,7 +79,7 @@ TEST(SpoolTest, ANewRunResumesWhereDeliveryStopped) {
     std::string head;
     ASSERT_TRUE(spool->ReadHead(&head, 10 * Record(0).size()).ok());
     ASSERT_EQ(Numbers(head), Range(0, 10));
-    ASSERT_TRUE(spool->Consume(head.size()).ok());
+    ASSERT_TRUE(spool->Consume(head).ok());
     ASSERT_TRUE(spool->Sync().ok());
   }
   std::string note;
