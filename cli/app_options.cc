@@ -7,7 +7,8 @@ namespace kagami::cli {
 
 void AddAppOptions(CLI::App& app, AppArgs& a) {
   app.add_option("--eve-types", a.eve_types,
-                 "EVE event types to write, comma separated: alert, http, dns, tls (transaction "
+                 "EVE event types to write, comma separated (only these are written; alerts too only when listed): "
+                 "alert, http, dns, tls (transaction "
                  "events with Suricata's field names), stats (counters with Suricata's names: one "
                  "record at the end, and every --stats-interval)")
       ->capture_default_str();
@@ -55,15 +56,25 @@ void SetEventTypes(output::EventTypes types, pipeline::ScannerOptions& o) {
   o.log_stats = (types & output::kEventStats) != 0;
 }
 
+std::string DefaultEventTypes(const AppArgs& args, uint32_t stats_interval) {
+  output::EventTypes types = 0;
+  std::string why;
+  if (stats_interval == 0 || !output::ParseEventTypes(args.eve_types, &types, &why) ||
+      (types & output::kEventStats) != 0) {
+    return args.eve_types;  // a bad list is reported where it is parsed
+  }
+  return args.eve_types + ",stats";
+}
+
 void AddAppCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary) {
   const app::AppCounters& c = counters.app;
-  summary.AddCounters("app layer", {{"http flows", c.flows_http},
-                                    {"http transactions", c.http_transactions},
-                                    {"dns flows", c.flows_dns},
-                                    {"dns messages", c.dns_messages},
-                                    {"tls flows", c.flows_tls},
-                                    {"tls handshakes", c.tls_sessions},
-                                    {"flows of no known protocol", c.flows_failed}});
+  summary.AddCounters("app layer", {{"http flow[s]", c.flows_http},
+                                    {"http transaction[s]", c.http_transactions},
+                                    {"dns flow[s]", c.flows_dns},
+                                    {"dns message[s]", c.dns_messages},
+                                    {"tls flow[s]", c.flows_tls},
+                                    {"tls handshake[s]", c.tls_sessions},
+                                    {"flow[s] of no known protocol", c.flows_failed}});
 }
 
 }  // namespace kagami::cli

@@ -28,6 +28,10 @@ bool ApplyAppArgs(const AppArgs& args, pipeline::ScannerOptions& options, std::s
 // (alerts are always formatted).
 void SetEventTypes(output::EventTypes types, pipeline::ScannerOptions& options);
 
+// The outputs' default event types: --eve-types, with stats added when
+// --stats-interval asks for periodic stats records.
+std::string DefaultEventTypes(const AppArgs& args, uint32_t stats_interval);
+
 // Adds the app-layer counter line to a summary.
 void AddAppCounters(const pipeline::ScanCounters& counters, output::ScanSummary& summary);
 

@@ -2,8 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <utility>
 
 #include "rules/rule_loader.h"
@@ -12,13 +10,23 @@
 namespace kagami::cli {
 
 void AddRuleOptions(CLI::App& app, RuleOptions& o) {
-  app.add_option("--rules,-r", o.rule_paths,
-                 "Rule file or directory of *.rules (repeatable; default: the shipped packs)");
+  // -S as in Suricata (rules that replace the configured ones); -r is
+  // Suricata's, Snort's and tcpdump's "read this capture".
+  app.add_option("--rules,-S", o.rule_paths,
+                 "Rule file or directory of *.rules (repeatable); replaces the shipped packs unless "
+                 "--default-packs");
+  // A function, not a flag bound to the optional: unset must stay unset.
+  app.add_flag_function("--default-packs,!--no-default-packs",
+                        [&o](int64_t n) { o.default_packs = n > 0; },
+               "Use the shipped packs (their rules and intel/ feeds): on unless --rules is given; --intel feeds "
+               "are added to them");
   app.add_option("--var", o.vars, "Set a rule variable, e.g. --var HOME_NET=[10.0.0.0/8] (repeatable)");
   app.add_option("--classification", o.classification,
                  "classification.config to use (default: the shipped one)");
   AddThresholdFileOption(app, o);
-  app.add_flag("--strict", o.strict, "Treat any rule error as fatal");
+  app.add_flag("--strict", o.strict, "Stop before scanning when any rule has an error (all errors are listed)");
+  app.add_flag("--allow-rule-errors", o.allow_rule_errors,
+               "Exit 0 even when some rules failed to load (they are still listed and counted)");
   AddCacheOptions(app, o);
 }
 
@@ -34,38 +42,90 @@ void AddThresholdFileOption(CLI::App& app, RuleOptions& o) {
                  "Suricata threshold.config: suppress, threshold/event_filter entries (rate_filter ignored)");
 }
 
-std::string ShippedPacksDir() {
-  if (const char* env = std::getenv("KAGAMI_PACKS"); env && *env) return env;
-  // Found from the binary, never from a path compiled in: installed as
-  // PREFIX/bin/kagami, the packs are PREFIX/share/kagami/packs; in a build
-  // tree (build/PRESET/cli/kagami) CMake links build/PRESET/share/kagami/packs
-  // to the source's rules/packs.
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "share/kagami/packs";
-  return (exe.parent_path().parent_path() / "share" / "kagami" / "packs").string();
+namespace {
+
+// Which given path a rule file came from: the path itself, a file under a
+// directory, or (the packs) the pack's own directory under it.
+size_t SourceOf(const std::vector<std::string>& paths, const std::string& packs_dir, const std::string& file,
+                std::vector<RuleSourceCount>& sources) {
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::string& p = paths[i];
+    if (file != p && !(file.size() > p.size() && file.compare(0, p.size(), p) == 0 && file[p.size()] == '/')) {
+      continue;
+    }
+    std::string label = p;
+    if (p == packs_dir && file.size() > p.size()) {
+      const size_t end = file.find('/', p.size() + 1);
+      if (end != std::string::npos) label = file.substr(0, end);
+    }
+    for (size_t j = 0; j < sources.size(); ++j) {
+      if (sources[j].path == label) return j;
+    }
+    sources.push_back({label, 0, 0});
+    return sources.size() - 1;
+  }
+  // An included file elsewhere: counted under the first path.
+  if (sources.empty()) sources.push_back({paths.empty() ? file : paths[0], 0, 0});
+  return 0;
 }
+
+// --var NAME=VALUE into load.variables, each checked once here, so a bad
+// value is one error naming the flag rather than one per rule using it.
+bool ReadVariables(const std::vector<std::string>& vars, rules::LoadOptions& load) {
+  for (const std::string& v : vars) {
+    const size_t eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "kagami: --var %s: expected NAME=VALUE, e.g. --var HOME_NET=10.0.0.0/8\n", v.c_str());
+      return false;
+    }
+    const std::string name = v.substr(0, eq);
+    if (name[0] == '$') {
+      std::fprintf(stderr, "kagami: --var %s: write the name without '$', e.g. --var %s\n", v.c_str(),
+                   v.c_str() + 1);
+      return false;
+    }
+    load.variables[name] = v.substr(eq + 1);
+  }
+  for (const auto& [name, value] : load.variables) {
+    if (std::string why = rules::CheckVariable(name, load.variables); !why.empty()) {
+      std::fprintf(stderr, "kagami: --var %s=%s: %s\n", name.c_str(), value.c_str(), why.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics) {
   rules::LoadOptions load;
   load.strict = o.strict;
   load.classification_file = o.classification;
-  for (const std::string& v : o.vars) {
-    size_t eq = v.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "kagami: --var %s: expected NAME=VALUE, e.g. --var HOME_NET=10.0.0.0/8\n",
-                   v.c_str());
-      return false;
-    }
-    std::string name = v.substr(0, eq);
-    if (name[0] == '$') name.erase(0, 1);
-    load.variables[name] = v.substr(eq + 1);
+  if (!ReadVariables(o.vars, load)) {
+    out.bad_options = true;
+    return false;
   }
-  std::vector<std::string> paths = o.rule_paths;
-  if (paths.empty()) paths.push_back(ShippedPacksDir());
+  const std::vector<std::string>& paths = o.rule_paths;
 
   const auto t0 = std::chrono::steady_clock::now();
   rules::RuleSet set = rules::LoadRules(paths, load);
+  out.sources.clear();
+  // Every path named is listed, even one that gave no rule.
+  for (const std::string& p : paths) {
+    if (p != o.packs_dir) out.sources.push_back({p, 0, 0});
+  }
+  for (const rules::Rule& r : set.rules) ++out.sources[SourceOf(paths, o.packs_dir, r.location.file, out.sources)].loaded;
+  for (const rules::Diagnostic& d : set.diagnostics) {
+    if (d.severity == rules::Diagnostic::Severity::kError) {
+      ++out.sources[SourceOf(paths, o.packs_dir, d.location.file, out.sources)].failed;
+    }
+  }
+  for (const std::string& v : o.vars) {
+    const std::string name = v.substr(0, v.find('='));
+    if (!set.variables_used.contains(name) && !set.rules.empty()) {
+      std::fprintf(stderr, "kagami: warning: --var %s: no loaded rule uses $%s\n", name.c_str(), name.c_str());
+    }
+  }
   std::vector<rules::Diagnostic> diagnostics = set.diagnostics;
   if (!o.threshold_file.empty()) {
     // A threshold file error is fatal whatever --strict says: a half-applied
@@ -98,6 +158,7 @@ bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics)
   size_t errors = 0;
   for (const rules::Diagnostic& d : diagnostics) {
     if (d.severity == rules::Diagnostic::Severity::kError) ++errors;
+    if (d.severity == rules::Diagnostic::Severity::kWarning) ++out.warnings;
     if (!quiet_diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
   }
   if (!compiled.ok()) {

@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "cli/engine_setup.h"
 #include "rules/feeds/feed_reader.h"
 #include "rules/feeds/pipelined_sink.h"
 
@@ -41,21 +40,6 @@ void AddIntelOptions(CLI::App& app, IntelArgs& args) {
 }
 
 uint8_t DigestKinds(const IntelArgs& args) { return args.file_digests ? 0xff : 0; }
-
-void UseShippedFeedsIfNoneGiven(const std::vector<std::string>& rule_paths, IntelArgs& args) {
-  if (!rule_paths.empty() || !args.feeds.empty() || !args.exact_feeds.empty()) return;
-  std::error_code ec;
-  std::vector<std::string> found;
-  for (const auto& pack : std::filesystem::directory_iterator(ShippedPacksDir(), ec)) {
-    const std::filesystem::path intel_dir = pack.path() / "intel";
-    if (!std::filesystem::is_directory(intel_dir, ec)) continue;
-    for (const auto& feed : std::filesystem::directory_iterator(intel_dir, ec)) {
-      if (feed.is_regular_file(ec)) found.push_back(feed.path().string());
-    }
-  }
-  std::sort(found.begin(), found.end());
-  args.feeds = std::move(found);
-}
 
 std::string DescribeFeed(const feeds::FeedReport& r) {
   std::string text = absl::StrCat(r.indicators, r.indicators == 1 ? " indicator" : " indicators");

@@ -25,11 +25,6 @@ uint8_t DigestKinds(const IntelArgs& args);
 
 void AddIntelOptions(CLI::App& app, IntelArgs& args);
 
-// With neither rules nor feeds named, a scan uses the shipped packs whole:
-// their signatures (engine_setup) and the feeds in each pack's intel/
-// folder (every regular file there, in name order), added to args.feeds.
-void UseShippedFeedsIfNoneGiven(const std::vector<std::string>& rule_paths, IntelArgs& args);
-
 struct LoadedIntel {
   std::shared_ptr<const intel::IntelStore> store;  // null when no feed was named
   std::vector<feeds::FeedReport> reports;          // one per feed, in order

@@ -26,6 +26,7 @@
 #include "cli/app_options.h"
 #include "cli/intel_options.h"
 #include "cli/output_options.h"
+#include "cli/packs.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -128,12 +129,20 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     std::fprintf(stderr, "kagami: %s\n", error.c_str());
     return 2;
   }
-  LoadedEngine loaded;
-  if (!LoadEngine(args.rules, loaded)) return 2;
+  RuleOptions rule_options = args.rules;
   IntelArgs intel_args = args.intel;
-  UseShippedFeedsIfNoneGiven(args.rules.rule_paths, intel_args);
+  if (std::string error; !AddDefaultPacks(rule_options, intel_args, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
+  LoadedEngine loaded;
+  if (!LoadEngine(rule_options, loaded)) return 2;
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) return 2;
+  // A sensor's log says what it runs: every pack, rule file and feed.
+  for (const std::string& line : DescribeSources(rule_options, loaded, intel)) {
+    std::fprintf(stderr, "kagami: %s\n", line.c_str());
+  }
   if (args.check_config) {
     if (!CheckCaptureTargets(interfaces, args.output)) return 2;
     std::fprintf(stderr, "kagami: configuration OK: %zu rules, %zu indicators, %zu %s, %u %s\n", loaded.rules,
@@ -154,7 +163,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     return 2;
   }
   output::OutputSet outputs;
-  if (!OpenOutputs(args.output, args.app.eve_types, outputs)) return 2;
+  if (!OpenOutputs(args.output, DefaultEventTypes(args.app, args.stats_interval), outputs)) return 2;
   SetEventTypes(outputs.types(), options);  // the scanner formats what any output takes
   output::EveWriter eve;
   eve.set_sink(&outputs);
@@ -179,9 +188,9 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   initial.rule_errors = loaded.errors;
   initial.indicators = intel.store ? intel.store->size() : 0;
   initial.seconds = loaded.parse_seconds + loaded.compile_seconds + intel.seconds;
-  initial.digest = SourcesDigest(args.rules, intel_args);
+  initial.digest = SourcesDigest(rule_options, intel_args);
   initial.at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
-  Reloader reloader(args.rules, intel_args, &slot, initial);
+  Reloader reloader(rule_options, intel_args, &slot, initial);
   pipeline::StatsWriter stats(&eve);
   SensorControl sensor{&reloader, &stats, &outputs, &StopLive};
   std::unique_ptr<ControlServer> control_server;
@@ -264,13 +273,13 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
     AddAppCounters(counters, summary);
     if (inspection.threaded()) AddWorkerCounters(inspection, options, summary);
     if (const RulesetInfo now = reloader.current(); now.number > 1 || reloader.refused() > 0) {
-      summary.AddCounters("ruleset", {{"rules", now.rules},
-                                      {"indicators", now.indicators},
-                                      {"reloads", reloader.last_attempt().number - 1},
+      summary.AddCounters("ruleset", {{"rule[s]", now.rules},
+                                      {"indicator[s]", now.indicators},
+                                      {"reload[s]", reloader.last_attempt().number - 1},
                                       {"refused", reloader.refused()}});
     }
     if (with_intel) {
-      summary.AddCounters("intel", {{"feeds", intel.reports.size()}, {"lookups", counters.intel_lookups}});
+      summary.AddCounters("intel", {{"feed[s]", intel.reports.size()}, {"lookup[s]", counters.intel_lookups}});
     }
     summary.Print(stderr);
   }

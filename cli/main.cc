@@ -1,5 +1,6 @@
 // kagami: the command-line front end. All logic lives in the libraries; each
 // subcommand is one file in cli/.
+#include <csignal>
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
@@ -21,6 +22,9 @@ void OneValuePerFlag(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit reached must be a write error that is reported and
+  // counted (EFBIG), not a signal that kills the run without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"Kagami: network indicator matching engine (Suricata rules, EVE JSON alerts)",
                "kagami"};
   app.require_subcommand(1);

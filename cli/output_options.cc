@@ -56,6 +56,13 @@ bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::O
   return true;
 }
 
+bool WritesToStdout(const OutputArgs& args) {
+  for (const std::string& url : Urls(args)) {
+    if (url == "-" || url.starts_with("-?")) return true;
+  }
+  return false;
+}
+
 bool CheckOutputs(const OutputArgs& args) {
   bool ok = true;
   for (const std::string& url : Urls(args)) {
@@ -76,10 +83,22 @@ bool CheckOutputs(const OutputArgs& args) {
   return ok;
 }
 
-uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& summary) {
+std::vector<std::pair<std::string, uint64_t>> FilesAppendedTo(const OutputArgs& args) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const std::string& url : Urls(args)) {
+    absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
+    if (!spec.ok() || spec->scheme != "file") continue;
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(spec->path, ec);
+    if (!ec && size > 0) out.emplace_back(spec->name, size);
+  }
+  return out;
+}
+
+uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& summary,
+                       const std::vector<std::pair<std::string, uint64_t>>& appended) {
   uint64_t dropped = 0;
-  const std::vector<output::OutputSet::Status> all = outputs.Snapshot();
-  for (const output::OutputSet::Status& s : all) {
+  for (const output::OutputSet::Status& s : outputs.Snapshot()) {
     const output::OutputCounters& c = s.counters;
     dropped += c.dropped;
     if (c.dropped > 0) {
@@ -87,14 +106,18 @@ uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& su
                    static_cast<unsigned long long>(c.dropped), c.dropped == 1 ? "record" : "records",
                    c.last_error.empty() ? "" : "; last error: ", c.last_error.c_str());
     }
-    const bool plain = c.dropped == 0 && c.spooled == 0 && c.reconnects == 0 && c.last_error.empty() &&
-                       s.name == "eve";
-    if (all.size() > 1 || !plain) {
-      summary.AddCounters("output " + s.name, {{"sent", c.sent},
-                                               {"spooled", c.spooled},
-                                               {"dropped", c.dropped},
-                                               {"reconnects", c.reconnects}});
+    // Names where the records went, and says when a file already held
+    // records from earlier runs (it is appended to, not replaced).
+    std::string group = "output " + s.name + " (" + s.description;
+    for (const auto& [name, bytes] : appended) {
+      if (name == s.name) group += ", appended after " + output::FormatBytes(bytes) + " already there";
     }
+    group += ")";
+    summary.AddCounters(group, {{"record[s] sent", c.sent},
+                                {"spooled", c.spooled},
+                                {"dropped", c.dropped},
+                                {"reconnect[s]", c.reconnects}},
+                        /*first_always=*/true);
   }
   return dropped;
 }

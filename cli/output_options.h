@@ -35,12 +35,22 @@ void AddOutputOptions(CLI::App& app, OutputArgs& args);
 bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs,
                  const std::function<bool(const std::string& url, output::EventTypes default_types)>& elsewhere = {});
 
+// Whether some output writes to standard output (`--eve -`, `--output -`):
+// a progress line on the same terminal would land among its records.
+bool WritesToStdout(const OutputArgs& args);
+
 // --check-config: every output's URL and parameters, without connecting.
 bool CheckOutputs(const OutputArgs& args);
 
-// Adds one summary line per output that is not a plain healthy file, and
-// prints a warning for each output that dropped records. Returns the
-// records dropped in all.
-uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& summary);
+// Adds one summary line per output ("output eve: 931 records to eve.json,
+// appended"), and prints a warning for each output that dropped records.
+// Returns the records dropped in all.
+// `appended`: FilesAppendedTo's answer before the outputs were opened.
+uint64_t ReportOutputs(const output::OutputSet& outputs, output::ScanSummary& summary,
+                       const std::vector<std::pair<std::string, uint64_t>>& appended = {});
+
+// Outputs that are files already holding records (a run appends to them,
+// as Suricata does): output name and the bytes the file held.
+std::vector<std::pair<std::string, uint64_t>> FilesAppendedTo(const OutputArgs& args);
 
 }  // namespace kagami::cli

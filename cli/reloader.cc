@@ -64,8 +64,7 @@ std::string RulesetInfo::Json() const {
 
 std::string SourcesDigest(const RuleOptions& rules, const IntelArgs& intel) {
   std::vector<std::string> files;
-  for (const std::string& p : rules.rule_paths.empty() ? std::vector<std::string>{ShippedPacksDir()}
-                                                       : rules.rule_paths) {
+  for (const std::string& p : rules.rule_paths) {
     RuleFiles(p, &files);
   }
   if (!rules.threshold_file.empty()) files.push_back(rules.threshold_file);

@@ -27,17 +27,18 @@ int CheckIntel(const IntelArgs& args) {
   return ok && intel.errors == 0 ? 0 : 1;
 }
 
-int RunCheck(const RuleOptions& options, const IntelArgs& intel, bool timing) {
+int RunCheck(const RuleOptions& options, const IntelArgs& intel, bool timing, bool warnings_fail) {
   const bool has_intel = !intel.feeds.empty() || !intel.exact_feeds.empty();
   int intel_status = has_intel ? CheckIntel(intel) : 0;
   if (has_intel && options.rule_paths.empty()) return intel_status;
   LoadedEngine loaded;
   bool ok = LoadEngine(options, loaded);
-  if (!loaded.engine) return 1;
+  if (!loaded.engine) return loaded.bad_options ? 2 : 1;
   std::map<std::string, size_t> per_protocol;
   for (const rules::Rule& r : loaded.engine->rules()) ++per_protocol[r.protocol];
   const detect::CompileStats& stats = loaded.engine->stats();
-  std::printf("%zu rules loaded, %zu errors\n", loaded.rules, loaded.errors);
+  std::printf("%zu %s loaded, %zu %s, %zu %s\n", loaded.rules, loaded.rules == 1 ? "rule" : "rules", loaded.errors,
+              loaded.errors == 1 ? "error" : "errors", loaded.warnings, loaded.warnings == 1 ? "warning" : "warnings");
   for (const auto& [proto, count] : per_protocol) std::printf("  %-8s %zu\n", proto.c_str(), count);
   std::printf("prefilter patterns: %zu, header-only rules: %zu, compiled in %.2f s\n",
               stats.prefilter_patterns, stats.header_only_rules, stats.compile_seconds);
@@ -56,6 +57,7 @@ int RunCheck(const RuleOptions& options, const IntelArgs& intel, bool timing) {
                   static_cast<unsigned long long>(c.writes), c.seconds);
     }
   }
+  if (warnings_fail && loaded.warnings > 0) return 1;
   return ok && loaded.errors == 0 && intel_status == 0 ? 0 : 1;
 }
 
@@ -72,17 +74,19 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit) {
   check->add_option("--var", options->vars, "Set a rule variable NAME=VALUE (repeatable)");
   check->add_option("--classification", options->classification, "classification.config to use");
   AddThresholdFileOption(*check, *options);
-  check->add_flag("--strict", options->strict, "Exit at the first rule error");
+  auto warnings_fail = std::make_shared<bool>(false);
+  check->add_flag("--strict", *warnings_fail,
+                  "Fail (exit 1) on warnings too, as on errors; every problem is listed either way");
   AddCacheOptions(*check, *options);
   auto timing = std::make_shared<bool>(false);
   check->add_flag("--timing", *timing, "Print parse, compile and Hyperscan cache times");
-  check->callback([options, intel, timing, set_exit] {
+  check->callback([options, intel, timing, warnings_fail, set_exit] {
     if (options->rule_paths.empty() && intel->feeds.empty() && intel->exact_feeds.empty()) {
       std::fprintf(stderr, "kagami: rules check: name rule files or directories, or --intel feeds\n");
       set_exit(2);
       return;
     }
-    set_exit(RunCheck(*options, *intel, *timing));
+    set_exit(RunCheck(*options, *intel, *timing, *warnings_fail));
   });
   AddRulesTestCommand(rules, set_exit);
 }

@@ -144,8 +144,18 @@ CaseOutcome RunCase(const TestCaseDir& c, const RulesTestArgs& args) {
   RuleOptions rule_options;
   rule_options.rule_paths = args.rules;
   for (std::string& path : CaseRuleFiles(c.dir)) rule_options.rule_paths.push_back(std::move(path));
-  if (rule_options.rule_paths.empty()) {
-    out.problems.push_back("no rules: expected " + c.dir + "/rules or " + c.dir + "/*.rules, or --rules");
+  // A pack's cases run with the pack's rules and feeds unless they or the
+  // command line bring their own.
+  const std::string pack = CasePackDir(c.dir);
+  if (rule_options.rule_paths.empty() && !pack.empty()) rule_options.rule_paths = CaseRuleFiles(pack);
+  IntelArgs intel_args = args.intel;
+  for (std::string& feed : CaseIntelFeeds(c.dir)) intel_args.feeds.push_back(std::move(feed));
+  if (intel_args.feeds.empty() && intel_args.exact_feeds.empty() && !pack.empty()) {
+    intel_args.feeds = CaseIntelFeeds(pack);
+  }
+  if (rule_options.rule_paths.empty() && intel_args.feeds.empty() && intel_args.exact_feeds.empty()) {
+    out.problems.push_back("no rules: expected " + c.dir + "/rules or " + c.dir +
+                           "/*.rules, a pack around the case (PACK/tests/CASE), or --rules");
     return out;
   }
   for (const auto& [name, value] : expected.vars) rule_options.vars.push_back(name + "=" + value);
@@ -162,8 +172,6 @@ CaseOutcome RunCase(const TestCaseDir& c, const RulesTestArgs& args) {
     out.problems.push_back(std::to_string(engine.errors) + " rule error" + (engine.errors == 1 ? "" : "s") +
                            " (diagnostics above); the rest of the rules ran");
   }
-  IntelArgs intel_args = args.intel;
-  for (std::string& feed : CaseIntelFeeds(c.dir)) intel_args.feeds.push_back(std::move(feed));
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) {
     out.problems.push_back("an indicator feed could not be loaded (diagnostics above)");
@@ -234,7 +242,7 @@ void AddRulesTestCommand(CLI::App* rules, std::function<void(int)> set_exit) {
   cmd->add_option("dirs", args->dirs, "A case directory, or a directory of cases (repeatable)")->required();
   cmd->add_option("--filter", args->filter, "Run only the cases whose name contains this");
   cmd->add_flag("--verbose,-v", args->verbose, "Show the alerts of passing cases too");
-  cmd->add_option("--rules,-r", args->rules,
+  cmd->add_option("--rules,-S", args->rules,
                   "Rules loaded for every case, with the case's own (repeatable): test a rule file against a "
                   "directory of captures");
   AddIntelOptions(*cmd, args->intel);

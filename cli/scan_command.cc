@@ -11,6 +11,7 @@
 #include "cli/app_options.h"
 #include "cli/intel_options.h"
 #include "cli/output_options.h"
+#include "cli/packs.h"
 #include "cli/scan_jobs.h"
 #include "cli/traffic_options.h"
 #include "engine/output/eve_writer.h"
@@ -33,6 +34,7 @@ struct ScanArgs {
   uint32_t workers = 0;  // 0: one per online CPU
   uint32_t stats_interval = 0;
   std::vector<std::string> inputs;
+  std::vector<std::string> read;  // -r FILE
   std::string jobs;  // --jobs URL: a worker on a shared job queue instead of inputs
   uint32_t job_timeout = 60;
   bool exit_when_idle = false;
@@ -50,22 +52,36 @@ std::vector<std::pair<std::string, uint64_t>> AnomalyCounts(const decode::Decode
 }
 
 int RunScan(const ScanArgs& args) {
-  LoadedEngine loaded;
-  if (!LoadEngine(args.rules, loaded)) return 2;
-  IntelArgs intel_args = args.intel;
-  UseShippedFeedsIfNoneGiven(args.rules.rule_paths, intel_args);
-  LoadedIntel intel;
-  if (!LoadIntel(intel_args, intel)) return 2;
-
-  if (args.jobs.empty() == args.inputs.empty()) {
+  // -r FILE (as tcpdump, Suricata and Snort read a capture) and positionals.
+  std::vector<std::string> given = args.read;
+  given.insert(given.end(), args.inputs.begin(), args.inputs.end());
+  if (args.jobs.empty() == given.empty()) {
     std::fprintf(stderr, "kagami: scan: give capture files or directories, or --jobs URL (not both)\n");
     return 2;
   }
-  auto inputs = capture::ExpandInputs(args.inputs);
+  auto inputs = capture::ExpandInputs(given);
   if (!inputs.ok() && args.jobs.empty()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(inputs.status().message()).c_str());
     return 2;
   }
+  RuleOptions rule_options = args.rules;
+  IntelArgs intel_args = args.intel;
+  if (std::string error; !AddDefaultPacks(rule_options, intel_args, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return 2;
+  }
+  LoadedEngine loaded;
+  if (!LoadEngine(rule_options, loaded)) return 2;
+  LoadedIntel intel;
+  if (!LoadIntel(intel_args, intel)) return 2;
+  if (!args.quiet) {
+    for (const std::string& line : DescribeSources(rule_options, loaded, intel)) {
+      std::fprintf(stderr, "kagami: %s\n", line.c_str());
+    }
+  }
+  // Rules or feed entries that did not load: the scan runs with the rest,
+  // and the exit status says the result is not what was asked for.
+  const bool load_problems = (loaded.errors > 0 || intel.errors > 0) && !args.rules.allow_rule_errors;
   pipeline::ScannerOptions options;
   options.checksums = args.checksums == "ignore" ? pipeline::ChecksumMode::kIgnore
                                                  : pipeline::ChecksumMode::kVerify;
@@ -85,15 +101,16 @@ int RunScan(const ScanArgs& args) {
     w.workers = WorkerCount(args.workers);
     w.quiet = args.quiet;
     w.output = &args.output;
-    w.eve_types = args.app.eve_types;
+    w.eve_types = DefaultEventTypes(args.app, args.stats_interval);
     w.engine = loaded.engine;
     w.intel = intel.store;
     w.digest_kinds = DigestKinds(intel_args);
     w.options = options;
     return RunJobWorker(std::move(w));
   }
+  const auto appended = FilesAppendedTo(args.output);
   output::OutputSet outputs;
-  if (!OpenOutputs(args.output, args.app.eve_types, outputs)) return 2;
+  if (!OpenOutputs(args.output, DefaultEventTypes(args.app, args.stats_interval), outputs)) return 2;
   // The scanner formats what any output takes.
   SetEventTypes(outputs.types(), options);
   output::EveWriter eve;
@@ -109,22 +126,26 @@ int RunScan(const ScanArgs& args) {
   if (args.stats_interval > 0) inspection.set_periodic_stats(stats.Every(std::chrono::seconds(args.stats_interval)));
   pipeline::RunControl control;
   InstallSignalHandlers(&control);
-  output::ProgressLine progress(stderr, inputs->size(), false);
-  if (!args.quiet) inspection.set_progress(&progress);
+  // No progress line when records go to standard output: on one terminal
+  // it would land among them.
+  output::ProgressLine progress(args.quiet || WritesToStdout(args.output) ? nullptr : stderr, inputs->size(),
+                                false);
+  inspection.set_progress(&progress);
 
   bool input_errors = false;
   for (const std::string& path : *inputs) {
     if (control.stop.load()) break;
-    summary.AddFile();
-    if (!args.quiet) progress.Draw(summary);
     auto source = capture::OpenCaptureFile(path);
     if (!source.ok()) {
       progress.Clear();
       std::fprintf(stderr, "kagami: %s\n", std::string(source.status().message()).c_str());
+      summary.AddUnreadFile();
       summary.AddError(std::string(source.status().message()));
       input_errors = true;
       continue;
     }
+    summary.AddFile();
+    progress.Draw(summary);
     absl::Status s = inspection.Run(**source, &control);
     if (!s.ok()) {
       progress.Clear();
@@ -137,22 +158,24 @@ int RunScan(const ScanArgs& args) {
   inspection.Finish();
   const pipeline::ScanCounters counters = inspection.counters();
   if (options.log_stats || args.stats_interval > 0) stats.Write(counters);
+  // The scan's time and rate stop here, before the outputs drain.
+  summary.Finish();
   // Every output delivers what it holds, or spools it, before the summary.
   outputs.Stop(kOutputGrace);
-  summary.Finish();
   progress.Clear();
   summary.SetAnomalies(AnomalyCounts(counters.decoder));
   AddTrafficCounters(counters, summary);
   AddAppCounters(counters, summary);
   if (inspection.threaded()) AddWorkerCounters(inspection, options, summary);
-  if (intel.store) {
-    summary.AddCounters("intel", {{"indicators", intel.store->size()},
-                                  {"feeds", intel.reports.size()},
-                                  {"lookups", counters.intel_lookups}});
-  }
-  const uint64_t lost = ReportOutputs(outputs, summary);
+  AddLoadCounters(loaded, intel, summary);
+  if (intel.store) summary.AddCounters("intel matching", {{"lookup[s]", counters.intel_lookups}});
+  const uint64_t lost = ReportOutputs(outputs, summary, appended);
   if (!args.quiet) summary.Print(stderr);
-  return input_errors || lost > 0 ? 1 : 0;
+  if (load_problems && !args.quiet) {
+    std::fprintf(stderr, "kagami: exit status 1: not every rule or indicator loaded (--allow-rule-errors "
+                         "accepts that)\n");
+  }
+  return input_errors || lost > 0 || load_problems ? 1 : 0;
 }
 
 }  // namespace
@@ -163,7 +186,9 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
   AddRuleOptions(*cmd, args->rules);
   AddOutputOptions(*cmd, args->output);
   cmd->add_option("--checksums", args->checksums,
-                  "verify: validate IP/TCP/UDP/ICMP checksums as Suricata does for pcaps; ignore: don't")
+                  "verify (or auto, the same): validate IP/TCP/UDP/ICMP checksums as Suricata's 'auto' does for "
+                  "pcaps, giving up when more than 1 in 10 of the first 1000 packets is bad (checksum offload); "
+                  "ignore: never validate (Suricata -k none)")
       ->check(CLI::IsMember({"verify", "ignore", "auto"}))
       ->capture_default_str();
   AddTrafficOptions(*cmd, args->traffic);
@@ -173,6 +198,9 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
   AddWorkersOption(*cmd, args->workers);
   AddStatsIntervalOption(*cmd, args->stats_interval);
   cmd->add_option("inputs", args->inputs, "Capture files or directories, scanned in order");
+  cmd->add_option("-r,--read", args->read,
+                  "A capture file or directory to read, as with tcpdump, Suricata and Snort (repeatable; the same "
+                  "as naming it after the options)");
   cmd->add_option("--jobs", args->jobs,
                   "Be a worker on a shared job queue instead of scanning inputs: redis://HOST[:PORT]?key=STREAM or "
                   "redis+unix:///PATH?key=STREAM (kagami jobs submit fills it)");

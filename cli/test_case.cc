@@ -277,6 +277,16 @@ std::vector<std::string> CaseRuleFiles(const std::string& dir) {
   return files;
 }
 
+std::string CasePackDir(const std::string& case_dir) {
+  const fs::path dir = fs::path(case_dir).lexically_normal();
+  const fs::path tests = (dir.has_filename() ? dir : dir.parent_path()).parent_path();
+  if (tests.filename() != "tests") return "";
+  const std::string pack = tests.parent_path().string();
+  std::error_code ec;
+  if (pack.empty() || (CaseRuleFiles(pack).empty() && !fs::is_directory(fs::path(pack) / "intel", ec))) return "";
+  return pack;
+}
+
 std::vector<std::string> CaseIntelFeeds(const std::string& dir) {
   std::error_code ec;
   std::vector<std::string> files;

@@ -63,6 +63,12 @@ std::vector<std::string> CaseRuleFiles(const std::string& dir);
 // Every regular file under DIR/intel, sorted by name (none without it).
 std::vector<std::string> CaseIntelFeeds(const std::string& dir);
 
+// The pack a case belongs to: for PACK/tests/CASE, PACK when it holds
+// *.rules files or an intel/ folder (rules/packs/tick/tests/daserf belongs
+// to rules/packs/tick); else empty. A case without rules or feeds of its
+// own (and none given on the command line) runs with its pack's.
+std::string CasePackDir(const std::string& case_dir);
+
 // An address as the comparison sees it: canonical text when it parses as
 // IPv4/IPv6 (so spellings of one IPv6 address are equal), else as given.
 std::string NormalizeIp(std::string_view text);

@@ -102,23 +102,23 @@ void AddTrafficCounters(const pipeline::ScanCounters& counters, output::ScanSumm
                                 {"ended by port reuse", f.reused},
                                 {"at most at once", f.max_active}});
   const stream::StreamCounters& t = counters.stream;
-  summary.AddCounters("tcp", {{"sessions", t.sessions},
+  summary.AddCounters("tcp", {{"session[s]", t.sessions},
                               {"picked up midstream", t.midstream_pickups},
-                              {"bytes reassembled", t.bytes},
-                              {"segments out of order", t.out_of_order},
+                              {"byte[s] reassembled", t.bytes},
+                              {"segment[s] out of order", t.out_of_order},
                               {"retransmitted", t.retransmissions},
                               {"overlaps with different data", t.overlaps_different},
-                              {"gaps", t.gaps},
-                              {"RSTs outside the window", t.rst_out_of_window},
-                              {"directions at stream depth", t.depth_reached},
-                              {"memcap drops", t.memcap_drops}});
+                              {"gap[s]", t.gaps},
+                              {"RST[s] outside the window", t.rst_out_of_window},
+                              {"direction[s] at stream depth", t.depth_reached},
+                              {"memcap drop[s]", t.memcap_drops}});
   const defrag::DefragCounters& d = counters.defrag;
-  summary.AddCounters("ip fragments", {{"fragments", d.fragments},
-                                       {"datagrams reassembled", d.reassembled},
+  summary.AddCounters("ip fragments", {{"fragment[s]", d.fragments},
+                                       {"datagram[s] reassembled", d.reassembled},
                                        {"timed out", d.timeouts},
                                        {"overlapping", d.overlaps},
                                        {"too large", d.too_large},
-                                       {"memcap drops", d.memcap_drops},
+                                       {"memcap drop[s]", d.memcap_drops},
                                        {"malformed", d.bad_fragments}});
 }
 
@@ -131,8 +131,8 @@ void AddWorkersOption(CLI::App& app, uint32_t& workers) {
 
 void AddStatsIntervalOption(CLI::App& app, uint32_t& seconds) {
   app.add_option("--stats-interval", seconds,
-                 "Seconds between EVE stats records (counters with Suricata's names); 0: only the one at "
-                 "the end, when --eve-types has stats")
+                 "Seconds between EVE stats records (counters with Suricata's names); above 0 adds stats to "
+                 "the outputs' default types; 0: only the one at the end, when --eve-types has stats")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
 }
@@ -148,15 +148,15 @@ void AddWorkerCounters(const pipeline::Inspection& inspection, const pipeline::S
   const std::vector<uint64_t> packets = inspection.packets_per_worker();
   const std::vector<pipeline::ScanCounters> counters = inspection.worker_counters();
   const uint64_t n = packets.empty() ? 1 : packets.size();
-  summary.AddCounters("workers", {{"workers", n},
+  summary.AddCounters("workers", {{"worker[s]", n},
                                   {"MiB flow memcap each", options.flow.memcap / n >> 20},
                                   {"MiB stream memcap each", options.stream.memcap / n >> 20}});
   for (size_t i = 0; i < packets.size() && i < counters.size(); ++i) {
     const pipeline::ScanCounters& c = counters[i];
-    summary.AddCounters("worker " + std::to_string(i + 1), {{"packets", packets[i]},
-                                                            {"flows", c.flow.created},
-                                                            {"tcp sessions", c.stream.sessions},
-                                                            {"alerts", c.alerts},
+    summary.AddCounters("worker " + std::to_string(i + 1), {{"packet[s]", packets[i]},
+                                                            {"flow[s]", c.flow.created},
+                                                            {"tcp session[s]", c.stream.sessions},
+                                                            {"alert[s]", c.alerts},
                                                             {"KiB flow memory", c.flow_memory >> 10}});
   }
 }

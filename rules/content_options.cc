@@ -98,7 +98,12 @@ bool RuleParser::DecodeContent(const Token& value, ContentOption* c) {
       ++i;
       continue;
     }
-    if (ch == '"') return Fail(at, "content: unescaped '\"' (write \\\" or |22|)");
+    if (ch == '"') {
+      if (std::string why = MissingSemicolonAfterQuote(v.substr(i + 1)); !why.empty()) {
+        return Fail(at, "content: " + why);
+      }
+      return Fail(at, "content: unescaped '\"' (write \\\" or |22|)");
+    }
     out.push_back(ch);
   }
   if (hex) return Fail(value.offset + hex_start, "content: unterminated |hex| block");

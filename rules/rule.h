@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -248,6 +249,9 @@ struct Classification {
 struct RuleSet {
   std::vector<Rule> rules;
   std::vector<Diagnostic> diagnostics;  // errors for rejected rules, warnings
+  // Variables some rule's header referred to (names without '$'), directly
+  // or through another variable: a --var nobody reads is likely a typo.
+  std::set<std::string, std::less<>> variables_used;
   size_t error_count() const;
 };
 

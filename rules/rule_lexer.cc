@@ -1,6 +1,7 @@
 #include "rules/rule_lexer.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace kagami::rules {
 
@@ -160,6 +161,20 @@ bool LexRule(std::string_view text, RawRule* out, LexError* error) {
     }
     if (!found) {
       if (quoted) {
+        // Where the value probably ended: its closing quote, followed by
+        // the next option instead of ';'.
+        for (size_t q = first + 1; q < close; ++q) {
+          if (text[q] == '\\') {
+            ++q;
+            continue;
+          }
+          if (text[q] != '"') continue;
+          if (std::string why = MissingSemicolonAfterQuote(text.substr(q + 1, close - q - 1)); !why.empty()) {
+            *error = {q, "option '" + std::string(opt.keyword.text) + "': " + why};
+            return false;
+          }
+          break;
+        }
         *error = {first, "unterminated quoted string in option '" + std::string(opt.keyword.text) + "'"};
       } else {
         *error = {std::min(i, close), "missing ';' after option '" + std::string(opt.keyword.text) + "'"};
@@ -174,6 +189,20 @@ bool LexRule(std::string_view text, RawRule* out, LexError* error) {
     ++i;  // past ';'
   }
   return true;
+}
+
+std::string MissingSemicolonAfterQuote(std::string_view after) {
+  size_t i = 0;
+  while (i < after.size() && IsSpace(after[i])) ++i;
+  if (i == 0) return "";
+  const size_t word = i;
+  while (i < after.size() && (std::isalnum(static_cast<unsigned char>(after[i])) || after[i] == '_' ||
+                              after[i] == '.' || after[i] == '-')) {
+    ++i;
+  }
+  if (i == word || i >= after.size() || (after[i] != ':' && after[i] != ';')) return "";
+  return "missing ';' after this quoted value (the next option, '" + std::string(after.substr(word, i - word)) +
+         "', follows it)";
 }
 
 bool Unquote(std::string_view raw, std::string* out, size_t* error_at, std::string* error) {
@@ -202,7 +231,8 @@ bool Unquote(std::string_view raw, std::string* out, size_t* error_at, std::stri
     }
     if (c == '"') {
       *error_at = i;
-      *error = "unescaped '\"' inside a quoted string";
+      *error = MissingSemicolonAfterQuote(raw.substr(i + 1));
+      if (error->empty()) *error = "unescaped '\"' inside a quoted string";
       return false;
     }
     out->push_back(c);

@@ -53,6 +53,11 @@ bool LexRule(std::string_view text, RawRule* out, LexError* error);
 // \: escapes. *error_at receives the offset within `raw` of a problem.
 bool Unquote(std::string_view raw, std::string* out, size_t* error_at, std::string* error);
 
+// A quote followed by what reads as the next option ("x" content:...): the
+// message for a quote that should have ended the value, with its ';'
+// missing; empty when `after_quote` does not look like that.
+std::string MissingSemicolonAfterQuote(std::string_view after_quote);
+
 inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 std::string_view Trim(std::string_view s);
 // Trim, reporting how many leading characters were dropped.

@@ -167,6 +167,11 @@ class Loader {
 
   RuleSet Take() { return std::move(set_); }
 
+  void NoteUsedVariables(const ParseEnv& e) {
+    for (const auto& [name, set] : e.address_cache) set_.variables_used.insert(name);
+    for (const auto& [name, set] : e.port_cache) set_.variables_used.insert(name);
+  }
+
  private:
   void Include(std::string_view arg, const SourceLocation& where, const std::string& base_dir) {
     std::string_view p = Trim(arg);
@@ -240,6 +245,9 @@ class Loader {
     ParseRange(pending_, parsed, 0, n / parts, &env_);
     if (started < parts) ParseRange(pending_, parsed, n * started / parts, n, &env_);
     for (std::thread& t : threads) t.join();
+    // A variable is cached under its name once some rule resolved it.
+    NoteUsedVariables(env_);
+    for (const ParseEnv& e : envs) NoteUsedVariables(e);
     pending_.clear();
     if (set_.rules.capacity() < set_.rules.size() + n) {
       set_.rules.reserve(std::max(set_.rules.size() + n, 2 * set_.rules.capacity()));
@@ -274,6 +282,24 @@ RuleSet LoadRules(const std::vector<std::string>& paths, const LoadOptions& opti
   Loader loader(options);
   for (const std::string& p : paths) loader.LoadPath(p);
   return loader.Take();
+}
+
+std::string CheckVariable(const std::string& name, const std::map<std::string, std::string>& variables) {
+  ParseEnv env;
+  for (auto& [k, v] : DefaultVariables()) env.variables[k] = v;
+  for (const auto& [k, v] : variables) env.variables[k] = v;
+  ClassificationTable none;
+  env.classifications = &none;
+  const bool port = name.ends_with("_PORT") || name.ends_with("_PORTS");
+  const std::string text = port ? Cat("alert tcp any $", name, " -> any any (sid:1;)")
+                                : Cat("alert ip $", name, " any -> any any (sid:1;)");
+  SourceMap map;
+  map.file = "--var";
+  map.pieces.push_back({0, 1, 1});
+  Rule rule;
+  RuleParser parser(&env, text, &map);
+  if (parser.Parse(&rule)) return "";
+  return parser.error().message;
 }
 
 RuleSet ParseRules(std::string_view text, std::string_view name, const LoadOptions& options) {

@@ -28,6 +28,13 @@ std::map<std::string, std::string> DefaultVariables();
 // further files. Never fails as a whole: problems become diagnostics.
 RuleSet LoadRules(const std::vector<std::string>& paths, const LoadOptions& options);
 
+// Checks one variable's value before any rule is read, with the rule
+// parser itself: an address expression (any name but *_PORT/*_PORTS) or a
+// port expression, other variables resolved as `variables` (names without
+// '$') over Suricata's defaults. Empty when it is good, else why not, e.g.
+// "expected an IP address, found 'foo'".
+std::string CheckVariable(const std::string& name, const std::map<std::string, std::string>& variables);
+
 // Parses rules from a string (tests, `rules test`); `name` labels diagnostics.
 RuleSet ParseRules(std::string_view text, std::string_view name, const LoadOptions& options);
 

@@ -16,6 +16,23 @@ const char* Plural(uint64_t n, const char* one, const char* many) {
   return n == 1 ? one : many;
 }
 
+// A counter's name with its number: "flow[s]" reads "1 flow", "2 flows";
+// "entr[y|ies]" reads "1 entry", "2 entries"; a name without brackets is
+// the same for any count ("bytes reassembled" stays as written).
+std::string CountedName(uint64_t n, std::string_view name) {
+  const size_t open = name.find('[');
+  const size_t close = open == std::string_view::npos ? open : name.find(']', open);
+  if (close == std::string_view::npos) return std::string(name);
+  const std::string_view inside = name.substr(open + 1, close - open - 1);
+  const size_t bar = inside.find('|');
+  const std::string_view one = bar == std::string_view::npos ? std::string_view() : inside.substr(0, bar);
+  const std::string_view many = bar == std::string_view::npos ? inside : inside.substr(bar + 1);
+  std::string out(name.substr(0, open));
+  out.append(n == 1 ? one : many);
+  out.append(CountedName(n, name.substr(close + 1)));
+  return out;
+}
+
 struct SignatureCount {
   uint32_t gid = 0, sid = 0;
   const std::string* msg = nullptr;
@@ -84,14 +101,19 @@ void ScanSummary::Print(FILE* out) const {
   const double secs = elapsed_seconds();
   std::string text =
       interface_.empty()
-          ? absl::StrCat("kagami: scanned ", FormatCount(files_), Plural(files_, " file, ", " files, "))
+          ? absl::StrCat("kagami: scanned ", FormatCount(files_), Plural(files_, " file", " files"),
+                         unread_files_ == 0 ? ""
+                                            : absl::StrCat(" (", FormatCount(unread_files_), " could not be read)"),
+                         ", ")
           : absl::StrCat("kagami: captured on ", interface_, ": ");
   absl::StrAppend(&text, FormatCount(packets_), Plural(packets_, " packet, ", " packets, "), FormatBytes(bytes_),
                   secs < 1 ? absl::StrFormat(" in %.3f s", secs) : absl::StrFormat(" in %.2f s", secs));
   if (secs > 0) {
     const auto pps = static_cast<uint64_t>(static_cast<double>(packets_) / secs);
     const double mbps = static_cast<double>(bytes_) * 8.0 / 1e6 / secs;
-    absl::StrAppend(&text, " (", FormatCount(pps), " packets/s, ",
+    // A capture's run includes the time the link was quiet: its rate is an
+    // average of the traffic, not of what the engine can do.
+    absl::StrAppend(&text, interface_.empty() ? " (" : " (traffic averaged ", FormatCount(pps), " packets/s, ",
                     absl::StrFormat("%.1f", mbps), " Mbit/s)");
   }
   text.push_back('\n');
@@ -151,11 +173,11 @@ void ScanSummary::Print(FILE* out) const {
     }
   }
 
-  for (const auto& [group, counts] : counters_) {
+  for (const auto& [group, counts, first_always] : counters_) {
     std::string list;
     for (const auto& [name, count] : counts) {
-      if (count == 0) continue;
-      absl::StrAppend(&list, list.empty() ? "" : ", ", FormatCount(count), " ", name);
+      if (count == 0 && !(first_always && &name == &counts.front().first)) continue;
+      absl::StrAppend(&list, list.empty() ? "" : ", ", FormatCount(count), " ", CountedName(count, name));
     }
     if (!list.empty()) absl::StrAppend(&text, group, ": ", list, "\n");
   }
@@ -201,7 +223,7 @@ void ProgressLine::MaybeDraw(const ScanSummary& s) {
 void ProgressLine::Draw(const ScanSummary& s) {
   if (!enabled_) return;
   last_ = std::chrono::steady_clock::now();
-  std::string line = absl::StrCat("\r\033[Kfile ", s.files());
+  std::string line = absl::StrCat("\r\033[Kfile ", s.files() + s.unread_files());
   if (total_files_ > 0) absl::StrAppend(&line, "/", total_files_);
   absl::StrAppend(&line, "  packets ", FormatCount(s.packets()), "  bytes ",
                   FormatBytes(s.bytes()), "  alerts ", FormatCount(s.alerts()));

@@ -30,6 +30,9 @@ class ScanSummary {
   void set_elapsed_seconds(double s) { elapsed_override_ = s; }
 
   void AddFile() { ++files_; }
+  // A file given that could not be opened or read as a capture: not
+  // counted as scanned, named in the headline (its error goes to AddError).
+  void AddUnreadFile() { ++unread_files_; }
   // Live capture: the first line says what was captured on `interface`
   // rather than counting files.
   void set_interface(std::string interface) { interface_ = std::move(interface); }
@@ -73,11 +76,15 @@ class ScanSummary {
   void AddError(std::string message) { errors_.push_back(std::move(message)); }
   // A line of layer counters, e.g. "flows: 12 created, 3 timed out";
   // zero counts are left out, and a group whose counts are all zero too.
-  void AddCounters(std::string group, std::vector<std::pair<std::string, uint64_t>> counts) {
-    counters_.emplace_back(std::move(group), std::move(counts));
+  // A name marks its plural: "gap[s]" (1 gap, 2 gaps), "entr[y|ies]".
+  // `first_always`: the first count is shown even when zero ("0 records sent").
+  void AddCounters(std::string group, std::vector<std::pair<std::string, uint64_t>> counts,
+                   bool first_always = false) {
+    counters_.push_back({std::move(group), std::move(counts), first_always});
   }
 
   uint64_t files() const { return files_; }
+  uint64_t unread_files() const { return unread_files_; }
   uint64_t packets() const { return packets_; }
   uint64_t bytes() const { return bytes_; }
   uint64_t alerts() const { return alerts_; }
@@ -104,6 +111,7 @@ class ScanSummary {
   double elapsed_override_ = -1;
 
   uint64_t files_ = 0;
+  uint64_t unread_files_ = 0;
   std::string interface_;  // live capture; empty for files
   uint64_t packets_ = 0;
   uint64_t bytes_ = 0;
@@ -123,7 +131,12 @@ class ScanSummary {
   };
   std::vector<RetiredRule> retired_;
   std::vector<std::pair<std::string, uint64_t>> anomalies_;
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, uint64_t>>>> counters_;
+  struct CounterGroup {
+    std::string group;
+    std::vector<std::pair<std::string, uint64_t>> counts;
+    bool first_always = false;
+  };
+  std::vector<CounterGroup> counters_;
   std::vector<std::string> errors_;
 };
 

@@ -306,12 +306,12 @@ class Parser {
 
     const std::string_view path_text = src_.substr(path_offset, path.end - path_offset);
     const std::optional<PathInfo> info = Resolve(path);
-    if (!info) return Fail(path_offset, "object path '" + Shown(path_text, kPathLimit) + "' is unsupported");
+    if (!info) return Unsupported(path_offset, "object path '" + Shown(path_text, kPathLimit) + "' is unsupported");
     lit.str.assign(contents);
     std::optional<Term> term;
     if (!MakeTerm(*info, path_text, lit, &term)) return false;
     if (!term) {
-      return Fail(open, "observation has a branch with nothing to match "
+      return Unsupported(open, "observation has a branch with nothing to match "
                         "(only network-traffic type or protocol comparisons)");
     }
     // A string literal never makes a port term: the one term is matchable.
@@ -324,9 +324,17 @@ class Parser {
   }
 
  private:
+  // Fail: not a STIX pattern (a syntax error, a bad value). Unsupported: a
+  // valid pattern Kagami cannot match on packets (or one too large).
   bool Fail(size_t offset, std::string message) {
     error_->offset = offset;
     error_->message = std::move(message);
+    error_->unsupported = false;
+    return false;
+  }
+  bool Unsupported(size_t offset, std::string message) {
+    Fail(offset, std::move(message));
+    error_->unsupported = true;
     return false;
   }
 
@@ -477,14 +485,14 @@ class Parser {
         std::vector<Clause> more;
         if (!ParseObservation(&more, depth)) return false;
         if (out->size() + more.size() > kMaxPatternClauses) {
-          return Fail(at, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
+          return Unsupported(at, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
         }
         for (Clause& c : more) out->push_back(std::move(c));
       } else if (IsWord("AND")) {
-        return Fail(tok_.offset,
+        return Unsupported(tok_.offset,
                     "observation expressions joined by AND are unsupported (they need state across flows)");
       } else if (IsWord("FOLLOWEDBY")) {
-        return Fail(tok_.offset, "FOLLOWEDBY is unsupported (it needs state across flows)");
+        return Unsupported(tok_.offset, "FOLLOWEDBY is unsupported (it needs state across flows)");
       } else {
         return true;
       }
@@ -500,18 +508,18 @@ class Parser {
       if (!Expect(Tok::kRBracket, "AND, OR or ']'")) return false;
       for (const Clause& clause : dnf) {
         if (clause.terms.empty()) {
-          return Fail(open, "observation has a branch with nothing to match "
+          return Unsupported(open, "observation has a branch with nothing to match "
                             "(only network-traffic type or protocol comparisons)");
         }
         bool only_ports = true;
         for (const Term& t : clause.terms) only_ports = only_ports && t.type == IndicatorType::kPort;
         if (only_ports) {
-          return Fail(open, "observation has a branch with only port comparisons; "
+          return Unsupported(open, "observation has a branch with only port comparisons; "
                             "a port needs an address or value beside it");
         }
       }
       if (out->size() + dnf.size() > kMaxPatternClauses) {
-        return Fail(open, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
+        return Unsupported(open, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
       }
       for (Clause& c : dnf) out->push_back(std::move(c));
     } else if (tok_.kind == Tok::kLParen) {
@@ -524,7 +532,7 @@ class Parser {
     }
     for (std::string_view q : {"WITHIN", "REPEATS", "START", "STOP"}) {
       if (IsWord(q)) {
-        return Fail(tok_.offset,
+        return Unsupported(tok_.offset,
                     "qualifier " + std::string(q) + " is unsupported (it needs state across flows)");
       }
     }
@@ -541,7 +549,7 @@ class Parser {
       Dnf more;
       if (!ParseComparisonAnd(&more, depth)) return false;
       if (out->size() + more.size() > kMaxPatternClauses) {
-        return Fail(at, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
+        return Unsupported(at, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
       }
       for (Clause& c : more) out->push_back(std::move(c));
     }
@@ -556,7 +564,7 @@ class Parser {
       Dnf right;
       if (!ParseComparisonUnit(&right, depth)) return false;
       if (out->size() * right.size() > kMaxPatternClauses) {
-        return Fail(at, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
+        return Unsupported(at, "pattern expands to more than " + std::to_string(kMaxPatternClauses) + " clauses");
       }
       Dnf product;
       product.reserve(out->size() * right.size());
@@ -581,7 +589,7 @@ class Parser {
       return Expect(Tok::kRParen, "AND, OR or ')'");
     }
     if (tok_.kind == Tok::kWord && IsComparisonKeyword(tok_.text)) {
-      return Fail(tok_.offset, std::string(tok_.text) + " is unsupported");
+      return Unsupported(tok_.offset, std::string(tok_.text) + " is unsupported");
     }
     if (tok_.kind != Tok::kWord) {
       return Fail(tok_.offset, "expected a comparison (object-type:property ...), found " + Describe());
@@ -671,7 +679,7 @@ class Parser {
     }
     if (lit.kind != LitKind::kString) {
       if (lit.kind == LitKind::kTimestamp || lit.kind == LitKind::kHex || lit.kind == LitKind::kBinary) {
-        return Fail(lit.offset, std::string(LiteralKindName(lit.kind)) + " literal is unsupported");
+        return Unsupported(lit.offset, std::string(LiteralKindName(lit.kind)) + " literal is unsupported");
       }
       return Fail(lit.offset, "expected a string literal for '" + Shown(path_text, kPathLimit) + "', found a " +
                                   std::string(LiteralKindName(lit.kind)) + " literal");
@@ -730,7 +738,7 @@ class Parser {
       case Target::kRefType:
         // The address term beside it already says which family it is.
         if (lit.str != "ipv4-addr" && lit.str != "ipv6-addr") {
-          return Fail(lit.offset, "'" + Shown(path_text, kPathLimit) + "' = '" + Shown(lit.str) + "' is unsupported");
+          return Unsupported(lit.offset, "'" + Shown(path_text, kPathLimit) + "' = '" + Shown(lit.str) + "' is unsupported");
         }
         return true;
       case Target::kProtocol:

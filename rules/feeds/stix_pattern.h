@@ -41,6 +41,9 @@ namespace kagami::feeds {
 struct PatternError {
   size_t offset = 0;  // byte offset into the pattern text
   std::string message;
+  // A valid pattern Kagami cannot match (e.g. process:name, FOLLOWEDBY),
+  // rather than text that is no STIX pattern at all.
+  bool unsupported = false;
 };
 
 // The most clauses one pattern may expand to; a pattern whose normal form is

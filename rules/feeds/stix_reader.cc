@@ -1002,7 +1002,8 @@ void StixReader::HandleIndicator(const StixObject& o) {
   Indicator& ind = indicator_;
   PatternError error;
   if (!ParseStixPattern(o.pattern, &ind.clauses, &error)) {
-    Skip(o, "indicator " + Shown(o.id) + ": unsupported pattern: " + error.message + " at pattern offset " +
+    Skip(o, "indicator " + Shown(o.id) + (error.unsupported ? ": unsupported pattern: " : ": invalid pattern: ") +
+                error.message + " at pattern offset " +
                 std::to_string(error.offset));
     return;
   }

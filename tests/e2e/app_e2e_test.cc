@@ -246,8 +246,8 @@ TEST_F(AppE2eTest, SummaryHasAppLayerLine) {
   }
   ASSERT_FALSE(line.empty()) << r.err;
   EXPECT_EQ(line,
-            "app layer: 1 http flows, 1 http transactions, 2 dns flows, 4 dns messages, 1 tls flows, "
-            "1 tls handshakes");
+            "app layer: 1 http flow, 1 http transaction, 2 dns flows, 4 dns messages, 1 tls flow, "
+            "1 tls handshake");
 }
 
 }  // namespace

@@ -200,7 +200,8 @@ TEST_F(IntelE2eTest, CsvFeedFiresEachTypeOnceAndNearMissesStayQuiet) {
   }
   // The skipped byte_pattern row is reported with its line.
   EXPECT_THAT(r.err, HasSubstr("tick.csv:7"));
-  EXPECT_THAT(r.err, HasSubstr("intel: 5 indicators"));
+  EXPECT_THAT(r.err, HasSubstr("\nindicators: 5 loaded, 1 feed, 1 skipped\n"));
+  EXPECT_THAT(r.err, HasSubstr("/tick.csv: 5 indicators, 1 skipped\n"));
 }
 
 TEST_F(IntelE2eTest, ZeekFeedFiresTheSame) {
@@ -271,7 +272,8 @@ TEST_F(IntelE2eTest, ShippedPackFeedsLoadWhenNothingIsNamed) {
   const std::string eve = dir_ + "/shipped.eve.json";
   ProcessResult r = RunKagami({"scan", "--eve", eve, pcap_}, dir_);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("intel: 5 indicators, 1 feed"));
+  EXPECT_THAT(r.err, HasSubstr("\nindicators: 5 loaded, 1 feed, 1 skipped\n"));
+  EXPECT_THAT(r.err, HasSubstr("kagami: pack tick: 0 rules, 5 indicators (1 skipped) from " + packs + "/tick\n"));
   size_t intel_alerts = 0;
   std::istringstream in(ReadFile(eve));
   for (std::string line; std::getline(in, line);) intel_alerts += Field(line, "gid") == "9000";
@@ -280,6 +282,34 @@ TEST_F(IntelE2eTest, ShippedPackFeedsLoadWhenNothingIsNamed) {
   ProcessResult e = RunKagami({"scan", "--rules", rules_, "--eve", explicit_eve, pcap_}, dir_);
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_THAT(ReadFile(explicit_eve), ::testing::Not(HasSubstr("\"gid\":9000")));
+  EXPECT_THAT(e.err, ::testing::Not(HasSubstr("pack tick")));
+
+  // --intel adds to the packs rather than replacing their feeds, and says so.
+  const std::string extra = Write("extra.csv", "type,value\ndomain,nothing-here.example\n");
+  ProcessResult added = RunKagami({"scan", "--intel", extra, "--eve", dir_ + "/added.eve.json", pcap_}, dir_);
+  EXPECT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_THAT(added.err, HasSubstr("kagami: pack tick: 0 rules, 5 indicators (1 skipped) from "));
+  EXPECT_THAT(added.err, HasSubstr("kagami: feed " + extra + ": 1 indicator\n"));
+  EXPECT_THAT(added.err, HasSubstr("\nindicators: 6 loaded, 2 feeds, 1 skipped\n"));
+  // --no-default-packs: only what is named.
+  ProcessResult alone = RunKagami({"scan", "--no-default-packs", "--intel", extra, "--eve", dir_ + "/alone.json", pcap_},
+                                  dir_);
+  EXPECT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_THAT(alone.err, ::testing::Not(HasSubstr("pack tick")));
+  EXPECT_THAT(alone.err, HasSubstr("\nindicators: 1 loaded, 1 feed\n"));
+  // --default-packs keeps them beside --rules.
+  ProcessResult both = RunKagami({"scan", "--default-packs", "--rules", rules_, "--eve", dir_ + "/both.json", pcap_},
+                                 dir_);
+  EXPECT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_THAT(both.err, HasSubstr("kagami: pack tick: "));
+  EXPECT_THAT(both.err, HasSubstr("kagami: rules " + rules_ + ": "));
+
+  // Packs that are not there: a clear error, nothing scanned.
+  ASSERT_EQ(setenv("KAGAMI_PACKS", (dir_ + "/nowhere").c_str(), 1), 0);
+  ProcessResult missing = RunKagami({"scan", "--eve", dir_ + "/missing.json", pcap_}, dir_);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no shipped packs in " + dir_ + "/nowhere"));
+  EXPECT_THAT(missing.err, HasSubstr("KAGAMI_PACKS"));
   unsetenv("KAGAMI_PACKS");
 }
 

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -46,8 +48,42 @@ TEST_F(OutputsE2eTest, SeveralOutputsEachWithItsTypes) {
   EXPECT_FALSE(only_dns.empty());
   for (const std::string& line : Lines(only_dns)) EXPECT_THAT(line, HasSubstr("\"event_type\":\"dns\""));
   EXPECT_EQ(Lines(all).size(), sids.size() + Lines(only_dns).size());
-  EXPECT_THAT(r.err, HasSubstr("output soc: " + std::to_string(sids.size()) + " sent\n"));
+  EXPECT_THAT(r.err, ::testing::ContainsRegex("\noutput soc \\(redis [^)]*\\): " + std::to_string(sids.size()) + " records sent\n"));
   EXPECT_EQ(ValidateEve(dns), 0);
+}
+
+// A disk that fills up mid-run (a file-size limit, as a small tmpfs would):
+// the records that fit stay whole, the first one that does not is cut back
+// off, the error is said with the path, the loss is counted and the exit
+// status is 1.
+TEST_F(OutputsE2eTest, AFullDiskKeepsWholeRecordsAndFailsTheRun) {
+  const std::string eve = dir_ / "eve.json";
+  constexpr rlim_t kLimit = 16 * 1024;
+  struct rlimit old {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct rlimit small = old;
+  small.rlim_cur = kLimit;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  ProcessResult r = RunKagami({"scan", "--workers", "1", "--eve-types", "alert,http,dns,tls", "--eve", eve, Demo()},
+                              dir_.path());
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cannot write " + eve + ": File too large"));
+  const std::string text = ReadFile(eve);
+  ASSERT_FALSE(text.empty());
+  EXPECT_LE(text.size(), kLimit);
+  EXPECT_EQ(text.back(), '\n');  // nothing torn
+  const size_t kept = Lines(text).size();
+  EXPECT_EQ(ValidateEve(eve), 0);
+  EXPECT_THAT(r.err, HasSubstr("output eve (file " + eve + "): " + std::to_string(kept) + " records sent, "));
+  EXPECT_THAT(r.err, ::testing::ContainsRegex("output eve \\(file [^)]*\\) dropped [0-9]+ records"));
+}
+
+TEST_F(OutputsE2eTest, DevFullFailsTheRun) {
+  ProcessResult r = RunKagami({"scan", "--workers", "1", "--eve", "/dev/full", Demo()}, dir_.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cannot write /dev/full: No space left on device"));
+  EXPECT_THAT(r.err, HasSubstr("output eve (file /dev/full): 0 records sent, "));
 }
 
 TEST_F(OutputsE2eTest, LostRecordsAreReportedAndFailTheRun) {

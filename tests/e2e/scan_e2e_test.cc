@@ -125,11 +125,20 @@ TEST_F(ScanE2eTest, BadRulesAreReportedWithPositionAndTheRestLoad) {
   std::string rules = Write("bad.rules",
                             "alert tcp any any -> any any (msg:\"ok\"; content:\"evil\"; sid:1;)\n"
                             "alert tcp any any -> any any (msg:\"bad\"; frobnicate:1; sid:2;)\n");
-  ProcessResult r = RunKagami({"scan", "-q", "--rules", rules, "--eve", "-", pcap}, dir_);
-  EXPECT_EQ(r.exit_code, 0);
+  // The scan runs with the rules that loaded, the summary counts both, and
+  // the exit status says not everything loaded.
+  ProcessResult r = RunKagami({"scan", "--rules", rules, "--eve", "-", pcap}, dir_);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr(rules + ":2:"));
   EXPECT_THAT(r.err, HasSubstr("frobnicate"));
+  EXPECT_THAT(r.err, HasSubstr("kagami: rules " + rules + ": 1 rule, 1 failed\n"));
+  EXPECT_THAT(r.err, HasSubstr("\nrules: 1 loaded, 1 failed\n"));
+  EXPECT_THAT(r.err, HasSubstr("--allow-rule-errors"));
   EXPECT_THAT(AlertSids(r.out), ElementsAre(1, 1));
+  ProcessResult allowed =
+      RunKagami({"scan", "-q", "--allow-rule-errors", "--rules", rules, "--eve", "-", pcap}, dir_);
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_THAT(AlertSids(allowed.out), ElementsAre(1, 1));
 
   ProcessResult strict = RunKagami({"scan", "--strict", "--rules", rules, "--eve", "-", pcap}, dir_);
   EXPECT_NE(strict.exit_code, 0);

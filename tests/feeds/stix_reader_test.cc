@@ -343,6 +343,22 @@ TEST(StixReader, UnsupportedPatternSkippedBetweenGoodOnes) {
   for (const rules::Diagnostic& d : r.report.diagnostics) EXPECT_EQ(d.location.file, "feed.json");
 }
 
+// Text that is no STIX pattern is called invalid, not unsupported.
+TEST(StixReader, InvalidPatternIsNotCalledUnsupported) {
+  const std::string json = Bundle({
+      IndicatorJson(kInd1, "[domain-name:value = 'a.example'"),
+      IndicatorJson(kInd2, "[domain-name:value = 'b.example']"),
+  });
+  Result r = Read(json);
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.sink.indicators.size(), 1u);
+  EXPECT_EQ(r.report.skipped, 1u);
+  EXPECT_EQ(r.Messages(Severity::kWarning),
+            (std::vector<std::string>{"5:5: indicator " + std::string(kInd1) +
+                                      ": invalid pattern: expected AND, OR or ']', found end of pattern at pattern "
+                                      "offset 32"}));
+}
+
 TEST(StixReader, OtherPatternTypesAndMissingFields) {
   const std::string json = Bundle({
       R"({"type": "indicator", "id": ")" + std::string(kInd1) +

@@ -36,7 +36,7 @@ class GenE2eTest : public ::testing::Test {
   // Scans `capture` with the pack; returns the EVE text.
   std::string Scan(const std::string& capture) {
     const std::string eve = dir_ + "/eve.json";
-    ProcessResult r = RunKagami({"scan", "-q", "-r", kPack, "--eve", eve, "--eve-types", "alert,http,dns,tls", capture}, dir_);
+    ProcessResult r = RunKagami({"scan", "-q", "--rules", kPack, "--eve", eve, "--eve-types", "alert,http,dns,tls", capture}, dir_);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return ReadFile(eve);
   }

@@ -90,6 +90,25 @@ TEST(ScanSummary, HeadlineWithThroughput) {
   EXPECT_THAT(out, Not(HasSubstr("anomalies")));
 }
 
+TEST(ScanSummary, CounterNamesAgreeWithTheirNumbers) {
+  ScanSummary s;
+  s.AddCounters("intel", {{"indicator[s]", 1}, {"feed[s]", 2}, {"entr[y|ies] dropped", 1}, {"lookups", 0}});
+  s.AddCounters("tcp", {{"direction[s] at stream depth", 1}, {"byte[s] reassembled", 3}, {"entr[y|ies]", 5}});
+  const std::string out = Capture([&](FILE* f) { s.Print(f); });
+  EXPECT_THAT(out, HasSubstr("\nintel: 1 indicator, 2 feeds, 1 entry dropped\n"));
+  EXPECT_THAT(out, HasSubstr("\ntcp: 1 direction at stream depth, 3 bytes reassembled, 5 entries\n"));
+}
+
+TEST(ScanSummary, FilesThatCouldNotBeRead) {
+  ScanSummary s;
+  s.AddFile();
+  s.AddUnreadFile();
+  s.AddUnreadFile();
+  s.set_elapsed_seconds(0);
+  const std::string out = Capture([&](FILE* f) { s.Print(f); });
+  EXPECT_THAT(out, StartsWith("kagami: scanned 1 file (2 could not be read), 0 packets, 0 B in 0.000 s\n"));
+}
+
 TEST(ScanSummary, SingularsAndZeroTime) {
   ScanSummary s;
   s.AddFile();
@@ -106,7 +125,7 @@ TEST(ScanSummary, LiveCaptureNamesTheInterface) {
   s.AddPacket(50);
   s.set_elapsed_seconds(2);
   const std::string out = Capture([&](FILE* f) { s.Print(f); });
-  EXPECT_THAT(out, StartsWith("kagami: captured on eth1: 2 packets, 150 B in 2.00 s (1 packets/s, 0.0 Mbit/s)\n"));
+  EXPECT_THAT(out, StartsWith("kagami: captured on eth1: 2 packets, 150 B in 2.00 s (traffic averaged 1 packets/s, 0.0 Mbit/s)\n"));
 }
 
 TEST(ScanSummary, AlertTableSortedByCountAndMergedBySignature) {

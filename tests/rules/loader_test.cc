@@ -90,7 +90,13 @@ TEST(Loader, MalformedInputsNeverCrash) {
   EXPECT_EQ(Error("alert tcp any any -> any any"), "1:29: expected '(' and rule options after the rule header");
   EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"unterminated; sid:1;)"),
             "1:35: unterminated quoted string in option 'msg'");
-  EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"x\" sid:1;)"), "1:35: unterminated quoted string in option 'msg'");
+  // A quoted value followed by the next option: the ';' is missing there.
+  EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"x\" sid:1;)"),
+            "1:37: option 'msg': missing ';' after this quoted value (the next option, 'sid', follows it)");
+  EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"x\" content:\"abc\"; sid:1;)"),
+            "1:37: msg: missing ';' after this quoted value (the next option, 'content', follows it)");
+  EXPECT_EQ(Error("alert tcp any any -> any any (msg:\"x\"; content:\"abc\" nocase; sid:1;)"),
+            "1:52: option 'content': missing ';' after this quoted value (the next option, 'nocase', follows it)");
   EXPECT_EQ(Error("alert tcp any any -> any any (sid:1; msg:\"x\")"), "1:42: unterminated quoted string in option 'msg'");
   EXPECT_EQ(Error("alert tcp any any -> any any (sid:1 rev:1)"), "1:42: missing ';' after option 'sid'");
   EXPECT_EQ(Error("alert tcp any any -> any any (sid:1; ??? )"), "1:38: expected a rule option keyword, found '?'");
@@ -257,6 +263,30 @@ TEST_F(LoaderFiles, ClassificationFile) {
   EXPECT_EQ(set.rules.size(), 1u);
   ASSERT_EQ(set.diagnostics.size(), 1u);
   EXPECT_EQ(set.diagnostics[0].message, "cannot read classification file");
+}
+
+TEST(Variables, CheckedWithTheRuleParser) {
+  EXPECT_EQ(CheckVariable("HOME_NET", {{"HOME_NET", "[10.0.0.0/8,192.168.1.0/24]"}}), "");
+  EXPECT_EQ(CheckVariable("HTTP_PORTS", {{"HTTP_PORTS", "[80,8080:8090]"}}), "");
+  EXPECT_EQ(CheckVariable("MY_SERVERS", {{"MY_SERVERS", "$HOME_NET"}}), "");
+  EXPECT_NE(CheckVariable("HOME_NET", {{"HOME_NET", "foo"}}), "");
+  EXPECT_NE(CheckVariable("HOME_NET", {{"HOME_NET", "10.0.0.0/33"}}), "");
+  // A port variable is read as ports, an address one as addresses.
+  EXPECT_NE(CheckVariable("HTTP_PORTS", {{"HTTP_PORTS", "10.0.0.1"}}), "");
+  EXPECT_NE(CheckVariable("HOME_NET", {{"HOME_NET", "80"}}), "");
+  // Another variable that is broken or missing is named.
+  EXPECT_NE(CheckVariable("A_NET", {{"A_NET", "$NOPE"}}).find("NOPE"), std::string::npos);
+}
+
+TEST(Variables, TheSetSaysWhichOnesRulesUsed) {
+  LoadOptions o;
+  o.variables = {{"HOMENET", "10.0.0.0/8"}};
+  RuleSet set = ParseRules("alert tcp $EXTERNAL_NET any -> $HOME_NET $HTTP_PORTS (sid:1;)\n", "x.rules", o);
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_TRUE(set.variables_used.contains("EXTERNAL_NET"));
+  EXPECT_TRUE(set.variables_used.contains("HOME_NET"));  // directly, and through EXTERNAL_NET
+  EXPECT_TRUE(set.variables_used.contains("HTTP_PORTS"));
+  EXPECT_FALSE(set.variables_used.contains("HOMENET"));
 }
 
 }  // namespace

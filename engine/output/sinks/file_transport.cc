@@ -95,9 +95,10 @@ DeliverResult FileTransport::Deliver(std::string_view records) {
           r.bytes = records.size();
           return r;
         }
-        // Cut a torn record back off the file (a pipe cannot be cut).
-        if (done > 0 && path_ != "-" && ::ftruncate(fd_, static_cast<off_t>(size_)) == 0) done = 0;
+        // The whole records that fit stay (a full disk keeps what it took);
+        // a torn one is cut back off the file (a pipe cannot be cut).
         const size_t whole = done == 0 ? 0 : chunk.rfind('\n', done - 1) + 1;
+        if (done > whole && path_ != "-") (void)::ftruncate(fd_, static_cast<off_t>(size_ + whole));
         size_ += whole;
         r.bytes += whole;
         r.status = FileError("write", path_ == "-" ? "standard output" : path_, err);

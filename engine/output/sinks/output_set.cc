@@ -43,13 +43,15 @@ absl::Status OutputSet::Add(std::string_view url, EventTypes default_types) {
     on_event_(absl::StrCat("output ", channel->spec().name, " (", channel->description(), "): ",
                            first_connect.message(), "; retrying in the background"));
   }
-  if (!channels_.empty() && channels_.front().types != types) same_types_ = false;
+  // Alerts and stats records are written whatever the scanner was told, so
+  // only outputs that take every type may skip looking at the record.
+  if (types != kAllEventTypes) all_types_ = false;
   channels_.push_back(Entry{types, std::move(channel)});
   return absl::OkStatus();
 }
 
 void OutputSet::Write(std::string_view record) {
-  if (same_types_) {
+  if (all_types_) {
     for (Entry& e : channels_) e.channel->Write(record);
     return;
   }

@@ -62,7 +62,7 @@ class OutputSet final : public EveRecordSink {
     std::unique_ptr<OutputChannel> channel;
   };
   std::vector<Entry> channels_;
-  bool same_types_ = true;  // every output takes the same types: no need to look
+  bool all_types_ = true;  // every output takes every type: no need to look
   std::function<void(const std::string&)> on_event_;
 };
 
