@@ -22,10 +22,14 @@ struct JobsArgs {
   std::vector<std::string> paths;
 };
 
-std::unique_ptr<jobs::RedisJobQueue> OpenQueue(const std::string& url) {
+// Queue URLs, for --help.
+constexpr char kJobsUrls[] =
+    "redis://HOST[:PORT]?key=STREAM, redis+unix:///PATH?key=STREAM or kafka://BROKER[,BROKER...]/TOPIC[?group=G]";
+
+std::unique_ptr<jobs::JobQueue> OpenQueue(const std::string& url) {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  auto queue = jobs::RedisJobQueue::Open(url, absl::StrCat(host, ":", ::getpid(), ":client"));
+  auto queue = jobs::OpenJobQueue(url, absl::StrCat(host, ":", ::getpid(), ":client"));
   if (!queue.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(queue.status().message()).c_str());
     return nullptr;
@@ -85,13 +89,11 @@ void AddJobsCommand(CLI::App& app, std::function<void(int)> set_exit) {
   CLI::App* jobs = app.add_subcommand("jobs", "Share an archive between many `kagami scan --jobs` workers");
   jobs->require_subcommand(1);
   CLI::App* submit = jobs->add_subcommand("submit", "Queue capture files (directories: their captures) as jobs");
-  submit->add_option("--jobs", args->url, "redis://HOST[:PORT]?key=STREAM or redis+unix:///PATH?key=STREAM")
-      ->required();
+  submit->add_option("--jobs", args->url, kJobsUrls)->required();
   submit->add_option("paths", args->paths, "Capture files or directories")->required();
   submit->callback([args, set_exit] { set_exit(Submit(*args)); });
   CLI::App* status = jobs->add_subcommand("status", "Jobs submitted, done, failed, running and waiting, per worker");
-  status->add_option("--jobs", args->url, "redis://HOST[:PORT]?key=STREAM or redis+unix:///PATH?key=STREAM")
-      ->required();
+  status->add_option("--jobs", args->url, kJobsUrls)->required();
   status->callback([args, set_exit] { set_exit(Status(*args)); });
 }
 

@@ -34,10 +34,11 @@ class JobRecords final : public output::EveRecordSink {
 };
 
 // Keeps the job being scanned claimed, on its own connection, so workers
-// that are alive never lose their job to XAUTOCLAIM.
+// that are alive never lose their job (Redis: to XAUTOCLAIM; Kafka needs
+// none: librdkafka heartbeats the group by itself).
 class Heartbeat {
  public:
-  Heartbeat(std::unique_ptr<jobs::RedisJobQueue> queue, std::chrono::milliseconds every)
+  Heartbeat(std::unique_ptr<jobs::JobQueue> queue, std::chrono::milliseconds every)
       : queue_(std::move(queue)), every_(every), thread_([this] { Run(); }) {}
   ~Heartbeat() {
     {
@@ -59,7 +60,7 @@ class Heartbeat {
       if (job_) (void)queue_->Touch(*job_);  // a failure shows at commit
     }
   }
-  std::unique_ptr<jobs::RedisJobQueue> queue_;
+  std::unique_ptr<jobs::JobQueue> queue_;
   const std::chrono::milliseconds every_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -78,36 +79,30 @@ std::string WorkerName() {
 
 int RunJobWorker(JobWorkerArgs args) {
   const std::string name = WorkerName();
-  auto queue = jobs::RedisJobQueue::Open(args.url, name);
+  auto queue = jobs::OpenJobQueue(args.url, name);
   if (!queue.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(queue.status().message()).c_str());
     return 2;
   }
-  auto beat_queue = jobs::RedisJobQueue::Open(args.url, name);
+  auto beat_queue = jobs::OpenJobQueue(args.url, name);
   if (!beat_queue.ok()) {
     std::fprintf(stderr, "kagami: %s\n", std::string(beat_queue.status().message()).c_str());
     return 2;
   }
-  // Redis outputs on the queue's own server are written with each job's
-  // acknowledgement; the others are an ordinary OutputSet.
+  // Outputs the queue can write with each job's acknowledgement (Redis
+  // outputs on its server, Kafka outputs on its cluster) are committed
+  // with the job; the others are an ordinary OutputSet.
   std::vector<jobs::JobOutput> committed;
   bool bad_url = false;
   auto take = [&](const std::string& url, output::EventTypes default_types) {
-    absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
-    if (!spec.ok() || (spec->scheme != "redis" && spec->scheme != "redis+unix")) return false;
-    if (output::TakeParam(*spec, "spool") || output::TakeParam(*spec, "queue")) {
-      // A queue or spool of its own would break the job's all-or-nothing
-      // write; such an output is delivered like any other.
-      return false;
-    }
-    absl::StatusOr<output::RedisTransport::Settings> s = output::RedisSettingsFrom(*spec);
-    if (!s.ok()) {
-      std::fprintf(stderr, "kagami: %s\n", std::string(s.status().message()).c_str());
+    absl::StatusOr<std::optional<jobs::JobOutput>> o = (*queue)->CommittedOutput(url, default_types);
+    if (!o.ok()) {
+      std::fprintf(stderr, "kagami: %s\n", std::string(o.status().message()).c_str());
       bad_url = true;
       return true;
     }
-    if (!(*queue)->SameServer(*s)) return false;
-    committed.push_back({*s, spec->types_given ? spec->types : default_types});
+    if (!o->has_value()) return false;
+    committed.push_back(std::move(**o));
     return true;
   };
   output::OutputSet outputs;

@@ -1,9 +1,10 @@
 #pragma once
 // `kagami scan --jobs URL`: a worker that takes capture paths from a shared
 // job queue (jobs/job_queue.h), scans each with the loaded rules and feeds,
-// and delivers its records: to the Redis outputs on the queue's server in
-// the same step as the job's acknowledgement (exactly once), and to every
-// other output before it (at least once).
+// and delivers its records: to the outputs the queue commits with the job
+// (Redis outputs on its server, Kafka outputs on its cluster) in the same
+// step as the job's acknowledgement (exactly once), and to every other
+// output before it (at least once).
 
 #include <chrono>
 #include <cstdint>
@@ -18,8 +19,9 @@
 namespace kagami::cli {
 
 struct JobWorkerArgs {
-  std::string url;                          // --jobs
+  std::string url;                          // --jobs: redis://, redis+unix:// or kafka://
   std::chrono::seconds job_timeout{60};     // --job-timeout: a quiet worker's job is taken over after this
+                                            // (Kafka: the group's session.timeout.ms)
   bool exit_when_idle = false;              // --exit-when-idle
   uint32_t workers = 1;                     // inspection threads per job
   bool quiet = false;

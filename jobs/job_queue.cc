@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/output/event_types.h"
 #include "engine/output/sinks/output_spec.h"
+#include "jobs/kafka_job_queue.h"
 
 namespace kagami::jobs {
 namespace {
@@ -88,6 +89,22 @@ std::optional<Job> JobOf(const redisReply* entry) {
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<JobQueue>> OpenJobQueue(std::string_view url, std::string consumer) {
+  if (url.starts_with("kafka:")) {
+    auto q = KafkaJobQueue::Open(url, std::move(consumer));
+    if (!q.ok()) return q.status();
+    return std::unique_ptr<JobQueue>(std::move(*q));
+  }
+  if (url.starts_with("redis:") || url.starts_with("redis+unix:")) {
+    auto q = RedisJobQueue::Open(url, std::move(consumer));
+    if (!q.ok()) return q.status();
+    return std::unique_ptr<JobQueue>(std::move(*q));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--jobs '", std::string(url),
+                                                 "': expected redis://HOST[:PORT]?key=STREAM, "
+                                                 "redis+unix:///PATH?key=STREAM or kafka://BROKER[,BROKER...]/TOPIC"));
+}
+
 absl::StatusOr<std::unique_ptr<RedisJobQueue>> RedisJobQueue::Open(std::string_view url_text, std::string consumer) {
   const std::string url(url_text);
   absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
@@ -134,6 +151,25 @@ absl::Status RedisJobQueue::EnsureConnected() {
 bool RedisJobQueue::SameServer(const output::RedisTransport::Settings& s) const {
   const output::RedisTransport::Settings& q = transport_.settings();
   return s.path == q.path && s.host == q.host && s.port == q.port && s.db == q.db;
+}
+
+absl::StatusOr<std::optional<JobOutput>> RedisJobQueue::CommittedOutput(const std::string& url,
+                                                                       output::EventTypes default_types) const {
+  absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
+  if (!spec.ok() || (spec->scheme != "redis" && spec->scheme != "redis+unix")) return std::nullopt;
+  if (output::TakeParam(*spec, "spool") || output::TakeParam(*spec, "queue")) {
+    // A queue or spool of its own would break the job's all-or-nothing
+    // write; such an output is delivered like any other.
+    return std::nullopt;
+  }
+  absl::StatusOr<output::RedisTransport::Settings> s = output::RedisSettingsFrom(*spec);
+  if (!s.ok()) return s.status();
+  if (!SameServer(*s)) return std::nullopt;
+  JobOutput o;
+  o.url = url;
+  o.settings = *s;
+  o.types = spec->types_given ? spec->types : default_types;
+  return o;
 }
 
 absl::Status RedisJobQueue::Submit(const std::vector<std::string>& paths, std::vector<std::string>* ids) {
