@@ -43,11 +43,11 @@ demo-capture: build
 	@build/release/tools/gen/kagami-gen --seed 2024 --size 300KB --inject datper --inject daserf \
 	  --inject gofarer --inject shadowpy --inject revbshell -o demo/tick-demo.pcap
 
-# Scan the bundled capture with the shipped packs; EVE alerts on stdout, the
-# summary on stderr.
+# Scan the bundled capture with the shipped packs; one Suricata fast.log line
+# per alert on stdout (Kagami's `fast:` output), the summary on stderr.
 demo: build
 	@echo "== kagami scan demo/tick-demo.pcap (shipped packs) =="
-	@$(KAGAMI) scan --eve - demo/tick-demo.pcap | /usr/bin/python3 scripts/show-alerts
+	@$(KAGAMI) scan --output fast:- demo/tick-demo.pcap
 
 # Installs the binary, packs, man page, systemd unit and logrotate snippet
 # (cmake/KagamiInstall.cmake): make install PREFIX=/opt/kagami

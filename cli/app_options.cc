@@ -54,6 +54,9 @@ void SetEventTypes(output::EventTypes types, pipeline::ScannerOptions& o) {
   o.log_dns = (types & output::kEventDns) != 0;
   o.log_tls = (types & output::kEventTls) != 0;
   o.log_stats = (types & output::kEventStats) != 0;
+  o.log_flow = (types & output::kEventFlow) != 0;
+  o.log_anomaly = (types & output::kEventAnomaly) != 0;
+  o.log_fileinfo = (types & output::kEventFileinfo) != 0;
 }
 
 std::string DefaultEventTypes(const AppArgs& args, uint32_t stats_interval) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "engine/detect/threshold.h"
 #include "rules/rule_loader.h"
 #include "rules/threshold_config.h"
 
@@ -127,6 +128,9 @@ bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics)
     }
   }
   std::vector<rules::Diagnostic> diagnostics = set.diagnostics;
+  // The file's entries for indicator alerts (gen_id 9000): carried by the
+  // engine to every scanner (RuleSet::indicator_tuning).
+  auto indicator_tuning = std::make_shared<rules::IndicatorTuning>();
   if (!o.threshold_file.empty()) {
     // A threshold file error is fatal whatever --strict says: a half-applied
     // suppress list would silently let through what it was written to hold.
@@ -141,7 +145,8 @@ bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics)
       return false;
     }
     diagnostics.insert(diagnostics.end(), thresholds.diagnostics.begin(), thresholds.diagnostics.end());
-    rules::ApplyThresholdConfig(set, thresholds, &diagnostics);
+    rules::ApplyThresholdConfig(set, thresholds, &diagnostics, indicator_tuning.get());
+    if (!indicator_tuning->empty()) set.indicator_tuning = std::move(indicator_tuning);
   }
   const auto t1 = std::chrono::steady_clock::now();
   out.parse_seconds = std::chrono::duration<double>(t1 - t0).count();

@@ -139,6 +139,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   if (!LoadEngine(rule_options, loaded)) return 2;
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) return 2;
+  WarnAboutIndicatorEntries(loaded, intel);
   // A sensor's log says what it runs: every pack, rule file and feed.
   for (const std::string& line : DescribeSources(rule_options, loaded, intel)) {
     std::fprintf(stderr, "kagami: %s\n", line.c_str());
@@ -165,7 +166,7 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   output::OutputSet outputs;
   if (!OpenOutputs(args.output, DefaultEventTypes(args.app, args.stats_interval), outputs)) return 2;
   SetEventTypes(outputs.types(), options);  // the scanner formats what any output takes
-  output::EveWriter eve;
+  output::EveWriter eve(EveOptionsFrom(args.output));
   eve.set_sink(&outputs);
   output::ScanSummary summary;
   auto live = capture::LiveCapture::Open(capture_options);

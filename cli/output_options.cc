@@ -32,10 +32,18 @@ void AddOutputOptions(CLI::App& app, OutputArgs& a) {
   a.eve_option = app.add_option("--eve,-e", a.eve,
                                 "EVE JSON output file, '-' for stdout (the default output when no --output is given)")
                      ->capture_default_str();
+  app.add_option("--sensor-name", a.sensor_name,
+                 "Name written as \"host\" in every EVE record (Suricata's sensor-name), e.g. the sensor's host name");
   app.add_option("--output", a.outputs,
                  "An output, as a URL (repeat for several). Each takes ?types=alert,dns,... (default: "
                  "--eve-types), ?queue=SIZE, ?spool=DIR&spool_max=SIZE, ?reconnect_max=5s, ?name=N. Forms:\n" +
                      output::OutputSchemesHelp());
+}
+
+output::EveWriterOptions EveOptionsFrom(const OutputArgs& args) {
+  output::EveWriterOptions o;
+  o.host = args.sensor_name;
+  return o;
 }
 
 bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::OutputSet& outputs,
@@ -58,7 +66,9 @@ bool OpenOutputs(const OutputArgs& args, const std::string& eve_types, output::O
 
 bool WritesToStdout(const OutputArgs& args) {
   for (const std::string& url : Urls(args)) {
-    if (url == "-" || url.starts_with("-?")) return true;
+    absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
+    // `-` and the file-like schemes given `-` (fast:-).
+    if (spec.ok() && (spec->scheme == "stdout" || spec->path == "-")) return true;
   }
   return false;
 }
@@ -69,7 +79,7 @@ bool CheckOutputs(const OutputArgs& args) {
     absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
     absl::Status s = spec.status();
     if (s.ok()) s = output::MakeTransport(*spec).status();
-    if (s.ok() && (spec->scheme == "file")) {
+    if (s.ok() && (spec->scheme == "file" || spec->scheme == "fast") && spec->path != "-") {
       const std::filesystem::path dir = std::filesystem::absolute(spec->path).parent_path();
       if (access(dir.c_str(), W_OK) != 0) {
         s = absl::PermissionDeniedError("output '" + url + "': cannot write in " + dir.string());
@@ -87,7 +97,7 @@ std::vector<std::pair<std::string, uint64_t>> FilesAppendedTo(const OutputArgs& 
   std::vector<std::pair<std::string, uint64_t>> out;
   for (const std::string& url : Urls(args)) {
     absl::StatusOr<output::OutputSpec> spec = output::ParseOutputUrl(url);
-    if (!spec.ok() || spec->scheme != "file") continue;
+    if (!spec.ok() || (spec->scheme != "file" && spec->scheme != "fast") || spec->path == "-") continue;
     std::error_code ec;
     const uint64_t size = std::filesystem::file_size(spec->path, ec);
     if (!ec && size > 0) out.emplace_back(spec->name, size);

@@ -10,6 +10,7 @@
 
 #include "CLI/CLI.hpp"
 #include "engine/output/event_types.h"
+#include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
 #include "engine/output/sinks/output_set.h"
 
@@ -23,7 +24,11 @@ struct OutputArgs {
   std::string eve = "eve.json";
   std::vector<std::string> outputs;
   CLI::Option* eve_option = nullptr;  // to tell whether --eve was given
+  std::string sensor_name;            // --sensor-name: EVE "host" on every record
 };
+
+// How the commands' EveWriter formats records (--sensor-name).
+output::EveWriterOptions EveOptionsFrom(const OutputArgs& args);
 
 void AddOutputOptions(CLI::App& app, OutputArgs& args);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "engine/pipeline/intel_matcher.h"
 
 namespace kagami::cli {
 namespace {
@@ -110,6 +111,14 @@ std::vector<std::string> DescribeSources(const RuleOptions& rules, const LoadedE
   out.insert(out.end(), lines.begin() + static_cast<long>(rule_lines), lines.end());
   if (out.empty()) out.push_back("no rules and no indicators");
   return out;
+}
+
+void WarnAboutIndicatorEntries(const LoadedEngine& engine, const LoadedIntel& intel) {
+  if (!engine.engine || engine.engine->indicator_tuning() == nullptr) return;
+  for (const rules::Diagnostic& d : pipeline::CheckIndicatorSids(*engine.engine->indicator_tuning(),
+                                                                  intel.store.get())) {
+    std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  }
 }
 
 void AddLoadCounters(const LoadedEngine& engine, const LoadedIntel& intel, output::ScanSummary& summary) {

@@ -33,6 +33,10 @@ bool AddDefaultPacks(RuleOptions& rules, IntelArgs& intel, std::string* error);
 std::vector<std::string> DescribeSources(const RuleOptions& rules, const LoadedEngine& engine,
                                          const LoadedIntel& intel);
 
+// A warning on stderr for each gen_id 9000 threshold-file entry whose sid
+// no loaded indicator has (known only once rules and feeds are both loaded).
+void WarnAboutIndicatorEntries(const LoadedEngine& engine, const LoadedIntel& intel);
+
 // The summary's "rules: 61 loaded, 2 failed" and "indicators: 194 loaded,
 // 1 feed, 3 skipped" lines.
 void AddLoadCounters(const LoadedEngine& engine, const LoadedIntel& intel, output::ScanSummary& summary);

@@ -74,6 +74,7 @@ int RunScan(const ScanArgs& args) {
   if (!LoadEngine(rule_options, loaded)) return 2;
   LoadedIntel intel;
   if (!LoadIntel(intel_args, intel)) return 2;
+  WarnAboutIndicatorEntries(loaded, intel);
   if (!args.quiet) {
     for (const std::string& line : DescribeSources(rule_options, loaded, intel)) {
       std::fprintf(stderr, "kagami: %s\n", line.c_str());
@@ -113,7 +114,7 @@ int RunScan(const ScanArgs& args) {
   if (!OpenOutputs(args.output, DefaultEventTypes(args.app, args.stats_interval), outputs)) return 2;
   // The scanner formats what any output takes.
   SetEventTypes(outputs.types(), options);
-  output::EveWriter eve;
+  output::EveWriter eve(EveOptionsFrom(args.output));
   eve.set_sink(&outputs);
   output::ScanSummary summary;
   // One worker runs in this thread with no queues; more get a reader, the
@@ -202,8 +203,9 @@ void AddScanCommand(CLI::App& app, std::function<void(int)> set_exit) {
                   "A capture file or directory to read, as with tcpdump, Suricata and Snort (repeatable; the same "
                   "as naming it after the options)");
   cmd->add_option("--jobs", args->jobs,
-                  "Be a worker on a shared job queue instead of scanning inputs: redis://HOST[:PORT]?key=STREAM or "
-                  "redis+unix:///PATH?key=STREAM (kagami jobs submit fills it)");
+                  "Be a worker on a shared job queue instead of scanning inputs: redis://HOST[:PORT]?key=STREAM, "
+                  "redis+unix:///PATH?key=STREAM or kafka://BROKER[,BROKER...]/TOPIC[?group=G] (kagami jobs "
+                  "submit fills it)");
   cmd->add_option("--job-timeout", args->job_timeout,
                   "With --jobs: seconds a worker may go quiet before another takes its job over")
       ->check(CLI::Range(1, 86400))

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -246,12 +247,17 @@ struct Classification {
   int priority = 3;
 };
 
+struct IndicatorTuning;  // rules/threshold_config.h
+
 struct RuleSet {
   std::vector<Rule> rules;
   std::vector<Diagnostic> diagnostics;  // errors for rejected rules, warnings
   // Variables some rule's header referred to (names without '$'), directly
   // or through another variable: a --var nobody reads is likely a typo.
   std::set<std::string, std::less<>> variables_used;
+  // The threshold file's entries for indicator alerts (gen_id 9000), which
+  // the engine compiled from this set carries to every scanner; null: none.
+  std::shared_ptr<const IndicatorTuning> indicator_tuning;
   size_t error_count() const;
 };
 

@@ -1,5 +1,5 @@
 // threshold.config: parsing (entries, settings, address expressions) and
-// attaching the entries to a RuleSet.
+// attaching the entries to a RuleSet and to indicator alerts.
 
 #include "rules/threshold_config.h"
 
@@ -12,6 +12,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "rules/rule_lexer.h"
@@ -476,7 +477,13 @@ ThresholdConfig LoadThresholdConfig(const std::string& path, const std::map<std:
   return parser.Take();
 }
 
-void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vector<Diagnostic>* diagnostics) {
+const IndicatorTuning::Sid* IndicatorTuning::Find(uint32_t sid) const {
+  auto it = std::lower_bound(sids.begin(), sids.end(), sid, [](const Sid& s, uint32_t v) { return s.sid < v; });
+  return it != sids.end() && it->sid == sid ? &*it : nullptr;
+}
+
+void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vector<Diagnostic>* diagnostics,
+                          IndicatorTuning* indicators) {
   auto warn = [&](const SourceLocation& loc, std::string msg) {
     if (diagnostics) diagnostics->push_back(MakeDiag(Diagnostic::Severity::kWarning, loc, std::move(msg)));
   };
@@ -504,6 +511,20 @@ void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vect
     return std::string("gen_id 0, sig_id 0");
   };
 
+  // Indicator entries are collected whether or not the caller wants them,
+  // so the diagnostics do not depend on it.
+  IndicatorTuning unused;
+  IndicatorTuning& intel = indicators ? *indicators : unused;
+  intel = IndicatorTuning{};
+  std::map<uint32_t, IndicatorTuning::Sid> intel_sids;             // sorted by sid
+  std::map<uint32_t, const ThresholdEntry*> intel_threshold_set_by;  // for the "replaces" warning
+  // Entries that reach indicators: gen_id 9000, and gen_id 0 sig_id 0 (every
+  // signature, as in Suricata).
+  auto names_indicators = [](const ThresholdEntry& e) {
+    return e.gid == kIndicatorGid || (e.gid == 0 && e.sid == 0);
+  };
+  auto indicator_sid = [](uint32_t sid) { return sid >= kIndicatorSidFirst && sid <= kIndicatorSidLast; };
+
   // Rules that had a threshold or detection_filter of their own, and the
   // entry that overrode a rule's threshold, if any.
   std::vector<bool> own(set.rules.size());
@@ -520,15 +541,50 @@ void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vect
     }
     if (e.kind != Kind::kSuppress && e.sid == 0) continue;  // second pass
     const std::vector<size_t> rules = targets(e);
+    bool to_indicators = false;
+    if (names_indicators(e) && (e.sid == 0 || indicator_sid(e.sid))) {
+      to_indicators = true;
+      if (e.sid == 0) {
+        intel.all_suppressions.push_back(e.suppression);  // only suppress entries get here with sid 0
+      } else {
+        IndicatorTuning::Sid& s = intel_sids[e.sid];
+        s.sid = e.sid;
+        if (rules.empty()) s.named.push_back({e.kind, e.location});
+        if (e.kind == Kind::kSuppress) {
+          s.suppressions.push_back(e.suppression);
+        } else {
+          // As for a rule: a later entry for the same sid replaces an earlier
+          // one (the rule case says so when a rule has the sid too).
+          const ThresholdEntry*& before = intel_threshold_set_by[e.sid];
+          if (before && rules.empty()) {
+            warn(e.location, Cat(KindName(e.kind), " for ", what(e), " replaces the entry at ",
+                                 LocationText(before->location)));
+          }
+          before = &e;
+          s.threshold = e.threshold;
+        }
+      }
+    }
+    if (e.kind == Kind::kSuppress && e.suppression.track == Suppression::Track::kAll && e.sid == 0 &&
+        (!rules.empty() || to_indicators)) {
+      std::string effect = "no indicator will alert";
+      if (!rules.empty()) {
+        effect = Cat(rules.size(), " rule", rules.size() == 1 ? "" : "s", " will never alert",
+                     to_indicators ? ", nor will any indicator" : "");
+      }
+      warn(e.location, Cat("suppress ", what(e), " without track/ip: ", effect));
+    }
     if (rules.empty()) {
-      warn(e.location, Cat(KindName(e.kind), ": no loaded rule has ", what(e), "; entry ignored"));
+      if (e.gid == kIndicatorGid && !to_indicators) {
+        warn(e.location, Cat(KindName(e.kind), ": no loaded rule has ", what(e),
+                             ", and no indicator can (indicator sids are ", kIndicatorSidFirst, " to ",
+                             kIndicatorSidLast, "); entry ignored"));
+      } else if (!to_indicators) {
+        warn(e.location, Cat(KindName(e.kind), ": no loaded rule has ", what(e), "; entry ignored"));
+      }
       continue;
     }
     if (e.kind == Kind::kSuppress) {
-      if (e.suppression.track == Suppression::Track::kAll && e.sid == 0) {
-        warn(e.location, Cat("suppress ", what(e), " without track/ip: ", rules.size(), " rule",
-                             rules.size() == 1 ? "" : "s", " will never alert"));
-      }
       for (size_t r : rules) set.rules[r].suppressions.push_back(e.suppression);
       continue;
     }
@@ -546,12 +602,24 @@ void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vect
   }
 
   // sid 0 thresholds: only for rules with nothing of their own; first wins.
+  // Indicators have nothing of their own: the first entry reaching them is
+  // theirs (a sid's own entry still comes first, IndicatorTuning::ThresholdFor).
   std::vector<bool> global_done(set.rules.size(), false);
   for (const ThresholdEntry& e : config.entries) {
     if ((e.kind != Kind::kThreshold && e.kind != Kind::kEventFilter) || e.sid != 0) continue;
     const std::vector<size_t> rules = targets(e);
+    bool to_indicators = false;
+    if (names_indicators(e) && !intel.all_threshold) {
+      intel.all_threshold = e.threshold;
+      to_indicators = true;
+    }
     if (rules.empty()) {
-      warn(e.location, Cat(KindName(e.kind), ": no loaded rule has ", what(e), "; entry ignored"));
+      if (!names_indicators(e)) {
+        warn(e.location, Cat(KindName(e.kind), ": no loaded rule has ", what(e), "; entry ignored"));
+      } else if (!to_indicators) {
+        warn(e.location, Cat(KindName(e.kind), " for ", what(e),
+                             " applies to no indicator: an earlier sig_id 0 entry already covers them"));
+      }
       continue;
     }
     size_t kept = 0, applied = 0;
@@ -570,11 +638,32 @@ void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vect
                            " keep their own threshold/detection_filter or a single-rule entry "
                            "(as in Suricata, sig_id 0 entries do not override them)"));
     }
-    if (applied == 0 && kept < rules.size()) {
+    if (applied == 0 && kept < rules.size() && !to_indicators) {
       warn(e.location, Cat(KindName(e.kind), " for ", what(e),
                            " applies to no rule: an earlier sig_id 0 entry already covers them"));
     }
   }
+  intel.sids.reserve(intel_sids.size());
+  for (auto& [sid, s] : intel_sids) intel.sids.push_back(std::move(s));
+}
+
+void CheckIndicatorSids(const IndicatorTuning& tuning, const std::function<bool(uint32_t)>& loaded,
+                        std::vector<Diagnostic>* diagnostics) {
+  if (!diagnostics) return;
+  const size_t first = diagnostics->size();
+  for (const IndicatorTuning::Sid& s : tuning.sids) {
+    if (s.named.empty() || loaded(s.sid)) continue;
+    for (const IndicatorTuning::Named& n : s.named) {
+      diagnostics->push_back(MakeDiag(Diagnostic::Severity::kWarning, n.location,
+                                      Cat(KindName(n.kind), ": no loaded rule or indicator has gen_id ",
+                                          kIndicatorGid, ", sig_id ", s.sid, "; entry ignored")));
+    }
+  }
+  // In file order, as ApplyThresholdConfig reports (sids are sorted by number).
+  std::stable_sort(diagnostics->begin() + static_cast<std::ptrdiff_t>(first), diagnostics->end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.location.file, a.location.line) < std::tie(b.location.file, b.location.line);
+                   });
 }
 
 }  // namespace kagami::rules

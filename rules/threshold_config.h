@@ -14,9 +14,15 @@
 // means every rule. Parsing builds a model; ApplyThresholdConfig attaches it
 // to a RuleSet before the engine is compiled. rate_filter is parsed and
 // checked but not applied (a warning says so).
+//
+// Indicator alerts (engine/intel) are gen_id 9000 with a stable sid per
+// indicator: entries for gen_id 9000 (and gen_id 0, sig_id 0) apply to them
+// too, collected in an IndicatorTuning that the pipeline consults per alert.
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +61,46 @@ ThresholdConfig ParseThresholdConfig(std::string_view text, std::string_view fil
 ThresholdConfig LoadThresholdConfig(const std::string& path,
                                     const std::map<std::string, std::string>& variables = {});
 
+// gen_id and sid range of indicator alerts: intel::kIntelGid and
+// intel::kIntelSidFirst/Last (rules/ does not depend on engine/intel; the
+// pipeline checks they agree).
+inline constexpr uint32_t kIndicatorGid = 9000;
+inline constexpr uint32_t kIndicatorSidFirst = 1'000'000'000;
+inline constexpr uint32_t kIndicatorSidLast = 1'999'999'999;
+
+// The entries that apply to indicator alerts, with the semantics rules get:
+// suppressions of the sid, of gen_id 9000 sig_id 0 and of gen_id 0 sig_id 0
+// all apply (checked before thresholds); the threshold is the sid's own
+// entry (the last one), else the first sig_id 0 entry of gen_id 9000 or 0
+// (an indicator has no threshold of its own to keep).
+struct IndicatorTuning {
+  struct Named {  // an entry naming one sid, for CheckIndicatorSids
+    ThresholdEntry::Kind kind = ThresholdEntry::Kind::kSuppress;
+    SourceLocation location;
+  };
+  struct Sid {
+    uint32_t sid = 0;
+    std::vector<Suppression> suppressions;
+    std::optional<ThresholdOption> threshold;
+    // Entries for this sid that named no rule either (a rule may have gen_id
+    // 9000 too): each is a warning if no loaded indicator has the sid.
+    std::vector<Named> named;
+  };
+  std::vector<Sid> sids;                      // sorted by sid, one each
+  std::vector<Suppression> all_suppressions;  // sig_id 0 of gen_id 9000 or 0
+  std::optional<ThresholdOption> all_threshold;
+
+  bool empty() const { return sids.empty() && all_suppressions.empty() && !all_threshold; }
+  // The entries of one sid; null when none names it. A binary search: no
+  // allocation, called per alert.
+  const Sid* Find(uint32_t sid) const;
+  // The threshold an indicator with this sid gets (`s` from Find); null: none.
+  const ThresholdOption* ThresholdFor(const Sid* s) const {
+    if (s && s->threshold) return &*s->threshold;
+    return all_threshold ? &*all_threshold : nullptr;
+  }
+};
+
 // Attaches the entries to the rules they name, with Suricata's semantics:
 //  - suppress without track: the rule never alerts; with track/ip: alerts
 //    whose tracked address is in the set are not logged.
@@ -65,7 +111,17 @@ ThresholdConfig LoadThresholdConfig(const std::string& path,
 //    all rules) that have neither a threshold nor a detection_filter of their
 //    own and no single-rule entry; the first such entry in the file wins.
 //  - rate_filter is not supported: a warning, nothing applied.
-// Entries naming no loaded rule give a warning.
-void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vector<Diagnostic>* diagnostics);
+// Entries naming no loaded rule give a warning, except those that may name
+// indicators (gen_id 9000, gen_id 0 sig_id 0): they go to `indicators` (when
+// given), and a gen_id 9000 sid no indicator can have (outside
+// kIndicatorSidFirst..Last) is a warning at once. Whether a loaded indicator
+// has the sid is known only once the feeds are loaded: CheckIndicatorSids.
+void ApplyThresholdConfig(RuleSet& set, const ThresholdConfig& config, std::vector<Diagnostic>* diagnostics,
+                          IndicatorTuning* indicators = nullptr);
+
+// A warning for each gen_id 9000 entry of `tuning` whose sid no loaded
+// indicator has (`loaded(sid)` false), like the rule case.
+void CheckIndicatorSids(const IndicatorTuning& tuning, const std::function<bool(uint32_t)>& loaded,
+                        std::vector<Diagnostic>* diagnostics);
 
 }  // namespace kagami::rules

@@ -208,6 +208,7 @@ void AppLayer::OnDnsMessage(bool to_server, const uint8_t* data, size_t len) {
   u.proto = AppProto::kDns;
   u.to_server = to_server;
   u.tx_id = m.id;
+  u.has_tx_id = false;
   u.dns = &m;
   u.state = &st;
   u.completed = true;

@@ -56,6 +56,9 @@ struct TxUpdate {
   // session picked up midstream started with the server's side.
   bool flow_to_server = true;
   uint64_t tx_id = 0;
+  // tx_id numbers the flow's transactions (HTTP, TLS). A DNS message is not
+  // paired with its answer into one: its tx_id is the DNS id, not an EVE one.
+  bool has_tx_id = true;
   const http::Transaction* http = nullptr;
   const dns::Message* dns = nullptr;
   const tls::Session* tls = nullptr;

@@ -45,7 +45,14 @@ struct Context {
   // lie of the packet, not the snaplen cutting it short.
   bool fully_captured;
 
-  void Flag(Anomaly a) { ++counters.anomalies[static_cast<size_t>(a)]; }
+  void Flag(Anomaly a) {
+    ++counters.anomalies[static_cast<size_t>(a)];
+    // A bad checksum is counted but not an anomaly record: as in Suricata,
+    // where it is no decoder event (and offloading makes them common).
+    const bool checksum = a == Anomaly::kIpChecksumBad || a == Anomaly::kTcpChecksumBad ||
+                          a == Anomaly::kUdpChecksumBad || a == Anomaly::kIcmpChecksumBad;
+    if (!checksum && pkt.anomaly == Packet::kNoAnomaly) pkt.anomaly = static_cast<uint8_t>(a);
+  }
 };
 
 enum class Network : uint8_t { kNone, kIpv4, kIpv6, kByVersion };

@@ -94,6 +94,12 @@ struct Packet {
   bool ip_checksum_bad = false;
   bool l4_checksum_bad = false;
 
+  // The first anomaly the decoder flagged on this packet (a decode::Anomaly
+  // value), for its EVE anomaly record; kNoAnomaly when there was none (bad
+  // checksums are left out: counted, not logged).
+  static constexpr uint8_t kNoAnomaly = 0xff;
+  uint8_t anomaly = kNoAnomaly;
+
   // Flow state, filled by the flow layer when one runs (FlowFlag bits);
   // 0 means no flow is known for this packet.
   uint8_t flow_flags = 0;

@@ -39,6 +39,7 @@ absl::StatusOr<std::shared_ptr<const DetectEngine>> DetectEngine::Compile(
 
   std::vector<std::optional<FastPattern>> fast_patterns;  // packet rules' and tx rules'
   std::vector<std::optional<FastPattern>> stream_patterns;  // tx rules' packet steps
+  engine->indicator_tuning_ = std::move(ruleset.indicator_tuning);
   engine->rules_.reserve(ruleset.rules.size());
   engine->compiled_.reserve(ruleset.rules.size());
   fast_patterns.reserve(ruleset.rules.size());

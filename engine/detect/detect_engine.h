@@ -113,6 +113,10 @@ class DetectEngine {
   virtual ~DetectEngine() = default;
   virtual const std::vector<rules::Rule>& rules() const = 0;
   virtual const CompileStats& stats() const = 0;
+  // The threshold file's entries for indicator alerts, from the rule set it
+  // was compiled from (rules::RuleSet::indicator_tuning): a reload brings
+  // its own with its rules. Null when there are none.
+  virtual const rules::IndicatorTuning* indicator_tuning() const = 0;
 };
 
 class DetectContext {

@@ -29,12 +29,14 @@ class DetectEngineImpl final : public DetectEngine {
  public:
   const std::vector<rules::Rule>& rules() const override { return rules_; }
   const CompileStats& stats() const override { return stats_; }
+  const rules::IndicatorTuning* indicator_tuning() const override { return indicator_tuning_.get(); }
 
   // Address sets covering more than this many addresses are not indexed
   // (they would be replicated into too many index intervals).
   static constexpr double kMaxIndexedCoverage = 16777216.0;  // a /8
 
   std::vector<rules::Rule> rules_;
+  std::shared_ptr<const rules::IndicatorTuning> indicator_tuning_;
   std::vector<CompiledRule> compiled_;
   std::vector<PcreCodePtr> pcre_codes_;
   FlowVarNames flow_var_names_;

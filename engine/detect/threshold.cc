@@ -39,6 +39,27 @@ bool PassesRateLimits(ThresholdTracker& tracker, const rules::Rule& rule, const 
   return true;
 }
 
+IndicatorVerdict DecideIndicatorAlert(ThresholdTracker& tracker, const rules::IndicatorTuning& tuning, uint32_t sid,
+                                      const decode::Packet& p, int64_t ts_ns, bool defer_cross_flow,
+                                      const rules::ThresholdOption** deferred_threshold) {
+  const rules::IndicatorTuning::Sid* own = tuning.Find(sid);
+  const Suppressed all =
+      tuning.all_suppressions.empty() ? Suppressed::kNo : CheckSuppressions(tuning.all_suppressions, p);
+  const Suppressed mine = own && !own->suppressions.empty() ? CheckSuppressions(own->suppressions, p) : Suppressed::kNo;
+  // A rule suppressed whole still counts toward its thresholds, for its
+  // action's sake (a pass rule passes); an indicator alert has no action,
+  // so a suppressed one is simply not logged.
+  if (all != Suppressed::kNo || mine != Suppressed::kNo) return IndicatorVerdict::kDrop;
+  const rules::ThresholdOption* threshold = tuning.ThresholdFor(own);
+  if (!threshold) return IndicatorVerdict::kLog;
+  if (defer_cross_flow && threshold->track != Track::kByFlow) {
+    *deferred_threshold = threshold;
+    return IndicatorVerdict::kDefer;
+  }
+  return tracker.Threshold(IndicatorRateKey(sid), *threshold, p, ts_ns) ? IndicatorVerdict::kLog
+                                                                         : IndicatorVerdict::kDrop;
+}
+
 ThresholdTracker::ThresholdTracker() { table_.reserve(1024); }
 
 void ThresholdTracker::Purge(int64_t now) {

@@ -2,7 +2,8 @@
 // Per-context alert rate control for the threshold and detection_filter
 // keywords, keyed by (rule, kind, tracked address(es)) with packet time, and
 // the threshold.config suppress check. (threshold.config thresholds arrive
-// already written into Rule::threshold by rules::ApplyThresholdConfig.)
+// already written into Rule::threshold by rules::ApplyThresholdConfig; those
+// for indicator alerts in a rules::IndicatorTuning, see DecideIndicatorAlert.)
 //
 // Allocation: the table is reserved up front; a new key may still allocate
 // when the table grows. When it reaches kMaxEntries, expired entries are
@@ -11,12 +12,15 @@
 // with several workers a source spread over them is counted per worker.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/decode/packet.h"
 #include "engine/detect/address_matcher.h"
+#include "engine/detect/detect_engine.h"
 #include "rules/rule.h"
+#include "rules/threshold_config.h"
 
 namespace kagami::detect {
 
@@ -89,5 +93,27 @@ class ThresholdTracker {
 
   absl::flat_hash_map<Key, State> table_;
 };
+
+// ---- Indicator alerts (gen_id 9000) ----
+
+// Rate state of an indicator's alerts: gid:sid, like a rule's (RateKeyOf).
+inline uint64_t IndicatorRateKey(uint32_t sid) { return uint64_t{rules::kIndicatorGid} << 32 | sid; }
+
+enum class IndicatorVerdict : uint8_t {
+  kLog,
+  kDrop,   // suppressed, or its threshold said no
+  kDefer,  // its threshold counts across flows: decided where every worker's alerts meet
+};
+// threshold.config for one indicator alert, where its worker handles it, in
+// the order rules get: suppressions (of the sid and of sig_id 0), then the
+// threshold. With `defer_cross_flow` (several workers) a threshold that
+// tracks anything but the flow is not applied here: kDefer, and
+// *deferred_threshold is what the writer applies (ThresholdTracker::
+// Threshold under IndicatorRateKey). No allocation but a new tracker key.
+IndicatorVerdict DecideIndicatorAlert(ThresholdTracker& tracker, const rules::IndicatorTuning& tuning, uint32_t sid,
+                                      const decode::Packet& p, int64_t ts_ns, bool defer_cross_flow,
+                                      const rules::ThresholdOption** deferred_threshold);
+
+
 
 }  // namespace kagami::detect

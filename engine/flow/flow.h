@@ -81,6 +81,17 @@ struct Flow {
   // client) and whether packet rules see it yet (Scanner::PacketAppProto).
   uint8_t app_revealed_by = 0;
   bool app_proto_visible = false;
+  // Some alert was written for the flow (EVE flow record "alerted"); set
+  // through const paths by the output side, which is the flow's owner's.
+  mutable bool alerted = false;
+
+  // The side that is not the client.
+  const IpAddress& server_addr() const {
+    return client_addr == key.lo_addr && client_port == key.lo_port ? key.hi_addr : key.lo_addr;
+  }
+  uint16_t server_port() const {
+    return client_addr == key.lo_addr && client_port == key.lo_port ? key.hi_port : key.lo_port;
+  }
 
   // Table bookkeeping: position in the slot array and in its timeout list.
   uint32_t slot = 0;

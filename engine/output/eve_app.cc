@@ -192,6 +192,41 @@ void AppendTls(std::string& out, const app::tls::Session& s) {
 
 }  // namespace
 
+std::string_view HttpFileName(const app::http::Transaction& t, bool response) {
+  const app::http::Header* h =
+      response ? t.FindResponseHeader("Content-Disposition") : t.FindRequestHeader("Content-Disposition");
+  if (h != nullptr) {
+    std::string_view v = h->value;
+    if (const size_t at = v.find("filename="); at != std::string_view::npos) {
+      v.remove_prefix(at + 9);
+      if (!v.empty() && v.front() == '"') {
+        v.remove_prefix(1);
+        v = v.substr(0, v.find('"'));
+      } else {
+        v = v.substr(0, v.find(';'));
+      }
+      if (!v.empty()) return v;
+    }
+  }
+  std::string_view uri = t.uri_raw;
+  return uri.substr(0, uri.find('?'));
+}
+
+void AppendHttpFileinfo(std::string& out, const app::http::Transaction& t, bool response, uint64_t tx_id) {
+  Obj o(out, "fileinfo");
+  o.Str("filename", HttpFileName(t, response));
+  const app::http::BodyDigest& d = response ? t.response_digest : t.request_digest;
+  o.StrIf("md5", d.md5);
+  o.StrIf("sha1", d.sha1);
+  o.StrIf("sha256", d.sha256);
+  o.Bool("gaps", false);
+  const bool truncated = response ? t.response_body_truncated : t.request_body_truncated;
+  o.Str("state", truncated ? "TRUNCATED" : "CLOSED");
+  o.Bool("stored", false);
+  o.Int("size", static_cast<int64_t>(response ? t.response_body_bytes : t.request_body_bytes));
+  o.Int("tx_id", static_cast<int64_t>(tx_id));
+}
+
 void AppendAppObject(std::string& out, const app::TxUpdate& tx) {
   if (tx.http) AppendHttp(out, *tx.http);
   else if (tx.dns) AppendDns(out, *tx.dns);

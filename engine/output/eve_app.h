@@ -14,4 +14,14 @@ namespace kagami::output {
 // Appends ,"http":{...} / ,"dns":{...} / ,"tls":{...} for the transaction.
 void AppendAppObject(std::string& out, const app::TxUpdate& tx);
 
+// ,"fileinfo":{...} for one body of an HTTP transaction (the response's when
+// `response`): filename (Content-Disposition's, else the URI's path), size,
+// state CLOSED or TRUNCATED, md5/sha1/sha256 when they were computed,
+// stored false, tx_id. Suricata's field names.
+void AppendHttpFileinfo(std::string& out, const app::http::Transaction& t, bool response, uint64_t tx_id);
+
+// The file name Suricata gives an HTTP body: Content-Disposition's
+// filename, else the request URI up to its query.
+std::string_view HttpFileName(const app::http::Transaction& t, bool response);
+
 }  // namespace kagami::output

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/output/eve_app.h"
+#include "engine/output/eve_flow.h"
 #include "engine/output/eve_intel.h"
 
 namespace kagami::output {
@@ -335,6 +336,7 @@ std::string_view EvePacketSourceName(const decode::Packet& packet, EvePacketSour
     case EvePacketSource::kDefrag: return "defrag";
     case EvePacketSource::kStreamFlowTimeout: return "stream (flow timeout)";
     case EvePacketSource::kStreamDetectLog: return "stream (detect/log)";
+    case EvePacketSource::kNone: return "";
     case EvePacketSource::kPacket: break;
   }
   if (packet.tunnel_depth == 0) return "wire/pcap";
@@ -356,7 +358,7 @@ std::string_view EvePacketSourceName(const decode::Packet& packet, EvePacketSour
 
 namespace {
 
-// The fields every record about a packet starts with, up to community_id.
+// The fields every record about a packet starts with, up to direction.
 void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::string_view event_type,
                       std::string& out, const EveWriterOptions& options) {
   out.append("{\"timestamp\":\"");
@@ -366,6 +368,10 @@ void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::
     out.append(",\"flow_id\":");
     AppendInt(out, ctx.flow_id);
   }
+  if (!ctx.in_iface.empty()) {
+    out.append(",\"in_iface\":");
+    AppendJsonString(out, ctx.in_iface);
+  }
   if (ctx.pcap_cnt != 0) {
     out.append(",\"pcap_cnt\":");
     AppendInt(out, ctx.pcap_cnt);
@@ -373,6 +379,10 @@ void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::
   out.append(",\"event_type\":\"");
   out.append(event_type);
   out.push_back('"');
+  if (!options.host.empty()) {
+    out.append(",\"host\":");
+    AppendJsonString(out, options.host);
+  }
   if (packet.vlan_count > 0) {
     out.append(",\"vlan\":[");
     const size_t n = packet.vlan_count < packet.vlan_id.size() ? packet.vlan_count
@@ -387,20 +397,26 @@ void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::
   const bool has_ip = packet.ip_version == 4 || packet.ip_version == 6;
   const bool ipv6 = packet.ip_version == 6;
   const bool ports = has_ip && HasPorts(packet);
+  // A packet's direction within its flow, when it has one.
+  const bool known = (packet.flow_flags & decode::kFlowKnown) != 0;
+  const bool to_server = (packet.flow_flags & decode::kFlowToServer) != 0;
+  // Facing the flow's way: the addresses of a packet going the other way swap.
+  const bool swap = known && ((ctx.facing == EveFacing::kToServer && !to_server) ||
+                              (ctx.facing == EveFacing::kToClient && to_server));
   if (has_ip) {
     out.append(",\"src_ip\":\"");
-    AppendEveIp(out, packet.src, ipv6);
+    AppendEveIp(out, swap ? packet.dst : packet.src, ipv6);
     out.push_back('"');
     if (ports) {
       out.append(",\"src_port\":");
-      AppendInt(out, packet.src_port);
+      AppendInt(out, swap ? packet.dst_port : packet.src_port);
     }
     out.append(",\"dest_ip\":\"");
-    AppendEveIp(out, packet.dst, ipv6);
+    AppendEveIp(out, swap ? packet.src : packet.dst, ipv6);
     out.push_back('"');
     if (ports) {
       out.append(",\"dest_port\":");
-      AppendInt(out, packet.dst_port);
+      AppendInt(out, swap ? packet.src_port : packet.dst_port);
     }
     out.append(",\"proto\":");
     AppendProto(out, packet.ip_proto);
@@ -411,9 +427,11 @@ void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::
       AppendInt(out, packet.icmp_code);
     }
   }
-  out.append(",\"pkt_src\":\"");
-  out.append(EvePacketSourceName(packet, ctx.pkt_src));
-  out.push_back('"');
+  if (ctx.pkt_src != EvePacketSource::kNone) {
+    out.append(",\"pkt_src\":\"");
+    out.append(EvePacketSourceName(packet, ctx.pkt_src));
+    out.push_back('"');
+  }
   if (options.community_id) {
     if (!ctx.community_id.empty()) {
       out.append(",\"community_id\":");
@@ -428,7 +446,16 @@ void AppendRecordHead(const decode::Packet& packet, const EveContext& ctx, std::
       }
     }
   }
-
+  if (ctx.tx != nullptr && ctx.tx->has_tx_id) {
+    out.append(",\"tx_id\":");
+    AppendInt(out, ctx.tx->tx_id);
+  }
+  // The way the record faces: the packet's direction, or the flow's.
+  if (ctx.facing != EveFacing::kPacket) {
+    out.append(ctx.facing == EveFacing::kToServer ? ",\"direction\":\"to_server\"" : ",\"direction\":\"to_client\"");
+  } else if (known) {
+    out.append(to_server ? ",\"direction\":\"to_server\"" : ",\"direction\":\"to_client\"");
+  }
 }
 
 // app_proto, the tunnel, the transaction's object and the file name: what
@@ -485,6 +512,7 @@ void EveWriter::FormatAlert(const decode::Packet& packet, const rules::Rule& rul
   }
   if (!rule.metadata.empty()) AppendMetadata(out, rule.metadata);
   out.push_back('}');
+  if (ctx.flow != nullptr) AppendAlertFlowObject(out, *ctx.flow);
   AppendRecordTail(packet, ctx, true, out);
 }
 
@@ -494,6 +522,7 @@ void EveWriter::FormatIntelAlert(const decode::Packet& packet, const intel::Inte
   AppendRecordHead(packet, ctx, "alert", out, options);
   out.append(",\"alert\":");
   AppendIntelAlertObject(out, store, hit, observed);
+  if (ctx.flow != nullptr) AppendAlertFlowObject(out, *ctx.flow);
   AppendRecordTail(packet, ctx, true, out);
 }
 
@@ -507,10 +536,79 @@ void EveWriter::WriteIntelAlert(const decode::Packet& packet, const intel::Intel
 
 void EveWriter::FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,
                                   std::string& out, const EveWriterOptions& options) {
-  AppendRecordHead(packet, ctx, app::AppProtoName(tx.proto), out, options);
   EveContext with = ctx;
   with.tx = &tx;
+  // Transactions are logged the flow's way: the client is src_ip, whichever
+  // packet completed them (Suricata's LOG_DIR_FLOW).
+  with.facing = EveFacing::kToServer;
+  AppendRecordHead(packet, with, app::AppProtoName(tx.proto), out, options);
   AppendRecordTail(packet, with, true, out);
+}
+
+void EveWriter::FormatFlow(const decode::Packet& packet, const flow::Flow& flow, flow::FlowEnd why,
+                           const EveContext& ctx, std::string& out, const EveWriterOptions& options) {
+  EveContext head = ctx;
+  head.pkt_src = EvePacketSource::kNone;  // about the flow, not a packet
+  head.facing = EveFacing::kToServer;
+  head.tx = nullptr;
+  AppendRecordHead(packet, head, "flow", out, options);
+  AppendFlowRecordObject(out, flow, why);
+  AppendRecordTail(packet, head, false, out);
+}
+
+void EveWriter::WriteFlow(const decode::Packet& packet, const flow::Flow& flow, flow::FlowEnd why,
+                          const EveContext& ctx) {
+  buffer_.clear();  // keeps its capacity: no allocation once it has grown
+  FormatFlow(packet, flow, why, ctx, buffer_, options_);
+  buffer_.push_back('\n');
+  Emit();
+}
+
+void EveWriter::FormatFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
+                               const EveContext& ctx, std::string& out, const EveWriterOptions& options) {
+  EveContext with = ctx;
+  with.tx = &tx;
+  // The way the file went: a download faces the client (Suricata's
+  // LOG_DIR_FLOW_TOCLIENT puts the server first).
+  with.facing = response ? EveFacing::kToClient : EveFacing::kToServer;
+  AppendRecordHead(packet, with, "fileinfo", out, options);
+  // The transaction's http object first, as Suricata writes it, then the file.
+  if (!with.app_proto.empty()) {
+    out.append(",\"app_proto\":\"");
+    out.append(with.app_proto);
+    out.push_back('"');
+  }
+  AppendAppObject(out, tx);
+  if (tx.http != nullptr) AppendHttpFileinfo(out, *tx.http, response, tx.tx_id);
+  with.app_proto = {};
+  with.tx = nullptr;
+  AppendRecordTail(packet, with, false, out);
+}
+
+void EveWriter::WriteFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
+                              const EveContext& ctx) {
+  buffer_.clear();
+  FormatFileinfo(packet, tx, response, ctx, buffer_, options_);
+  buffer_.push_back('\n');
+  Emit();
+}
+
+void EveWriter::FormatAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx,
+                              std::string& out, const EveWriterOptions& options) {
+  AppendRecordHead(packet, ctx, "anomaly", out, options);
+  // Kagami's decoder anomaly names (those of the stats record), under
+  // Suricata's "decode" type.
+  out.append(",\"anomaly\":{\"type\":\"decode\",\"event\":");
+  AppendJsonString(out, event);
+  out.push_back('}');
+  AppendRecordTail(packet, ctx, false, out);
+}
+
+void EveWriter::WriteAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx) {
+  buffer_.clear();
+  FormatAnomaly(packet, event, ctx, buffer_, options_);
+  buffer_.push_back('\n');
+  Emit();
 }
 
 void EveWriter::WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx) {

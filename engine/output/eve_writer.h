@@ -14,6 +14,7 @@
 #include "common/community_id.h"
 #include "engine/app/app_layer.h"
 #include "engine/decode/packet.h"
+#include "engine/flow/flow.h"
 #include "engine/intel/intel_store.h"
 #include "rules/rule.h"
 
@@ -31,6 +32,14 @@ enum class EvePacketSource : uint8_t {
   kDefrag,             // "defrag": a datagram reassembled from IP fragments
   kStreamFlowTimeout,  // "stream (flow timeout)": pseudo packet flushing a flow's stream at timeout/end
   kStreamDetectLog,    // "stream (detect/log)": pseudo packet flushing a stream for detection/logging
+  kNone,               // a record about no packet (a flow's record): no pkt_src
+};
+
+// Which way a record's src_ip/dest_ip face.
+enum class EveFacing : uint8_t {
+  kPacket,    // the packet's own addresses (alerts, anomalies)
+  kToServer,  // the flow's client as src_ip (http, dns, tls records and a flow's record, as Suricata logs them)
+  kToClient,  // the flow's server as src_ip (a file the server sent)
 };
 
 // Facts about where a packet came from that the packet itself does not hold.
@@ -47,6 +56,11 @@ struct EveContext {
   // transaction the record is about (its http/dns/tls object is written).
   std::string_view app_proto;
   const app::TxUpdate* tx = nullptr;
+  EveFacing facing = EveFacing::kPacket;
+  // The packet's flow: an alert's "flow" object (packets and bytes so far,
+  // start, the flow's own addresses). nullptr: none.
+  const flow::Flow* flow = nullptr;
+  std::string_view in_iface;  // live capture: the interface the packet came in on
 };
 
 // How the writer formats records; fixed for a writer's life.
@@ -57,6 +71,7 @@ struct EveWriterOptions {
   // at most 40 bytes: alerts are rare enough) unless EveContext carries it.
   bool community_id = true;
   uint16_t community_id_seed = 0;  // Suricata's community-id-seed
+  std::string host;  // EVE "host" on every record: the sensor's name (empty: omit)
 };
 
 // Where an EveWriter's records go instead of a file: a worker thread's
@@ -89,6 +104,14 @@ class EveWriter {
                        std::string_view observed, const EveContext& ctx);
   // An "http", "dns" or "tls" event for a completed transaction (ctx.tx).
   void WriteTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx);
+  // A "flow" event for a flow that ended: `packet` is a pseudo packet from
+  // its client to its server, stamped with the flow's last packet time.
+  void WriteFlow(const decode::Packet& packet, const flow::Flow& flow, flow::FlowEnd why, const EveContext& ctx);
+  // A "fileinfo" event for one body of a completed HTTP transaction (the
+  // response's when `response`), facing the way the file went.
+  void WriteFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response, const EveContext& ctx);
+  // An "anomaly" event for a packet the decoder found malformed.
+  void WriteAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx);
   // Writes an already formatted record (newline included) as it is: the
   // writer thread does this with the records its workers formatted.
   void WriteRecord(std::string_view record);
@@ -108,6 +131,12 @@ class EveWriter {
                                std::string& out, const EveWriterOptions& options = {});
   static void FormatTransaction(const decode::Packet& packet, const app::TxUpdate& tx, const EveContext& ctx,
                                 std::string& out, const EveWriterOptions& options = {});
+  static void FormatFlow(const decode::Packet& packet, const flow::Flow& flow, flow::FlowEnd why,
+                         const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
+  static void FormatFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
+                             const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
+  static void FormatAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx,
+                            std::string& out, const EveWriterOptions& options = {});
   // Formats an alert record without writing it (tests, other sinks).
   static void FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
                           const EveContext& ctx, std::string& out,

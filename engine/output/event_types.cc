@@ -9,12 +9,9 @@
 namespace kagami::output {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, EventTypes>, 5> kNames{{
-    {"alert", kEventAlert},
-    {"http", kEventHttp},
-    {"dns", kEventDns},
-    {"tls", kEventTls},
-    {"stats", kEventStats},
+constexpr std::array<std::pair<std::string_view, EventTypes>, 8> kNames{{
+    {"alert", kEventAlert},     {"http", kEventHttp}, {"dns", kEventDns},         {"tls", kEventTls},
+    {"stats", kEventStats},     {"flow", kEventFlow}, {"anomaly", kEventAnomaly}, {"fileinfo", kEventFileinfo},
 }};
 
 EventTypes TypeNamed(std::string_view name) {
@@ -36,7 +33,14 @@ std::string EventTypesList(EventTypes types) {
   return out;
 }
 
-std::string_view EventTypeNames() { return "alert, http, dns, tls, stats"; }
+std::string_view EventTypeNames() {
+  static const std::string names = [] {
+    std::string out;
+    for (const auto& [n, t] : kNames) out.append(out.empty() ? "" : ", ").append(n);
+    return out;
+  }();
+  return names;
+}
 
 bool ParseEventTypes(std::string_view list, EventTypes* out, std::string* error) {
   EventTypes types = 0;

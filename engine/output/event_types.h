@@ -8,13 +8,17 @@
 
 namespace kagami::output {
 
-using EventTypes = uint8_t;
+using EventTypes = uint16_t;
 inline constexpr EventTypes kEventAlert = 1 << 0;
 inline constexpr EventTypes kEventHttp = 1 << 1;
 inline constexpr EventTypes kEventDns = 1 << 2;
 inline constexpr EventTypes kEventTls = 1 << 3;
 inline constexpr EventTypes kEventStats = 1 << 4;
-inline constexpr EventTypes kAllEventTypes = kEventAlert | kEventHttp | kEventDns | kEventTls | kEventStats;
+inline constexpr EventTypes kEventFlow = 1 << 5;      // one record per flow, at its end
+inline constexpr EventTypes kEventAnomaly = 1 << 6;   // decoder anomalies, per packet
+inline constexpr EventTypes kEventFileinfo = 1 << 7;  // files seen in HTTP bodies
+inline constexpr EventTypes kAllEventTypes = kEventAlert | kEventHttp | kEventDns | kEventTls | kEventStats |
+                                             kEventFlow | kEventAnomaly | kEventFileinfo;
 
 // Parses "alert,dns,stats" (names as in EVE's event_type, comma separated,
 // blanks around names ignored). False with `error` naming the bad word.
@@ -23,7 +27,7 @@ bool ParseEventTypes(std::string_view list, EventTypes* out, std::string* error)
 // The names of `types`, comma separated, in a fixed order: "alert,dns".
 std::string EventTypesList(EventTypes types);
 
-// "alert, http, dns, tls, stats": the names, for help and error texts.
+// "alert, http, dns, tls, stats, ...": the names, for help and error texts.
 std::string_view EventTypeNames();
 
 // The value of string field `key` in a formatted EVE record (the first

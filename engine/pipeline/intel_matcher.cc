@@ -5,11 +5,17 @@
 #include <cstring>
 
 #include "engine/app/http/header_util.h"
+#include "engine/intel/indicator_sid.h"
 #include "engine/intel/intel_hash.h"
 #include "rules/feeds/normalize.h"
 
 namespace kagami::pipeline {
 namespace {
+
+// threshold.config names indicator alerts by these (rules/ does not depend
+// on engine/intel, so it has its own copy).
+static_assert(rules::kIndicatorGid == intel::kIntelGid);
+static_assert(rules::kIndicatorSidFirst == intel::kIntelSidFirst && rules::kIndicatorSidLast == intel::kIntelSidLast);
 
 using intel::Where;
 
@@ -215,6 +221,19 @@ std::span<const IntelMatch> IntelMatcher::OnTransaction(const flow::Flow& f, con
     CheckTls(f, u);
   }
   return matches_;
+}
+
+std::vector<rules::Diagnostic> CheckIndicatorSids(const rules::IndicatorTuning& tuning,
+                                                  const intel::IntelStore* store) {
+  std::vector<rules::Diagnostic> out;
+  if (tuning.sids.empty()) return out;
+  std::vector<uint32_t> loaded;
+  loaded.reserve(store ? store->size() : 0);
+  for (uint32_t i = 0; store && i < store->size(); ++i) loaded.push_back(store->view(i).sid);
+  std::sort(loaded.begin(), loaded.end());
+  rules::CheckIndicatorSids(
+      tuning, [&](uint32_t sid) { return std::binary_search(loaded.begin(), loaded.end(), sid); }, &out);
+  return out;
 }
 
 }  // namespace kagami::pipeline

@@ -16,6 +16,7 @@
 #include "engine/app/app_layer.h"
 #include "engine/flow/flow.h"
 #include "engine/intel/intel_store.h"
+#include "rules/threshold_config.h"
 
 namespace kagami::pipeline {
 
@@ -30,6 +31,8 @@ class IntelMatcher {
  public:
   void set_store(std::shared_ptr<const intel::IntelStore> store);
   const intel::IntelStore* store() const { return store_.get(); }
+  // For what outlives this call: an alert the writer decides keeps the store.
+  const std::shared_ptr<const intel::IntelStore>& shared_store() const { return store_; }
   bool active() const { return store_ && !store_->empty(); }
 
   // A flow's first packet: its client and server addresses.
@@ -72,5 +75,12 @@ class IntelMatcher {
   std::string hex_sha1_, hex_sha256_;
   uint64_t lookups_ = 0;
 };
+
+// rules::CheckIndicatorSids against the indicators of `store` (null: none
+// loaded): a warning for each gen_id 9000 entry of a threshold file whose
+// sid no loaded rule or indicator has. For a command that loaded both the
+// engine (its tuning: DetectEngine::indicator_tuning) and the feeds.
+std::vector<rules::Diagnostic> CheckIndicatorSids(const rules::IndicatorTuning& tuning,
+                                                  const intel::IntelStore* store);
 
 }  // namespace kagami::pipeline

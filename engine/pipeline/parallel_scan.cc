@@ -53,6 +53,11 @@ struct Cond {
   uint8_t ip_proto = 0, vlan_count = 0;
   std::array<uint16_t, 2> vlan_id{};
   int64_t ts_ns = 0;
+  // An indicator alert (RecordTagger::ConditionalIntel) instead of a rule's:
+  // its store (kept alive for the summary's signature), sid and threshold.
+  std::shared_ptr<const intel::IntelStore> intel;
+  uint32_t indicator = 0, intel_sid = 0;
+  rules::ThresholdOption intel_threshold;
 
   void KeepHeader(const decode::Packet& p) {
     src = p.src;
@@ -166,6 +171,19 @@ class ParallelScan::Worker final : public output::EveRecordSink, public RecordTa
     } else {
       pending_cond_ = at;  // the record written next
     }
+  }
+
+  void ConditionalIntel(uint32_t sid, const rules::ThresholdOption& threshold,
+                        const std::shared_ptr<const intel::IntelStore>& store, uint32_t indicator,
+                        const decode::Packet& p) override {
+    Cond c;
+    c.intel = store;
+    c.indicator = indicator;
+    c.intel_sid = sid;
+    c.intel_threshold = threshold;
+    c.KeepHeader(p);
+    out_batch_->conds.push_back(std::move(c));
+    pending_cond_ = static_cast<int32_t>(out_batch_->conds.size() - 1);  // the record written next
   }
 
   void Loop() {
@@ -719,6 +737,16 @@ void ParallelScan::WriterLoop() {
       return;
     }
     const Cond& c = b.conds[static_cast<size_t>(r.cond)];
+    if (c.intel) {
+      // An indicator alert: no pass rule of an inspection applies to it.
+      if (!thresholds_.Threshold(detect::IndicatorRateKey(c.intel_sid), c.intel_threshold, c.HeaderPacket(),
+                                 c.ts_ns)) {
+        return;
+      }
+      eve_->WriteRecord(bytes);
+      writer_summary_.AddIntelAlert(intel::kIntelGid, c.intel_sid, c.intel->Signature(c.indicator));
+      return;
+    }
     if (w != group_worker || c.group != group) {
       group_worker = w;
       group = c.group;

@@ -53,7 +53,7 @@ Scanner::Scanner(std::shared_ptr<const detect::DetectEngine> engine, const Scann
       checksum_policy_(verify_checksums_) {
   alerts_buffer_.reserve(64);
   datagram_.reserve(65536);
-  flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd) { OnFlowEnd(f); });
+  flows_.set_end_handler([this](flow::Flow& f, flow::FlowEnd why) { OnFlowEnd(f, why); });
 }
 
 void Scanner::set_intel(std::shared_ptr<const intel::IntelStore> store, uint8_t digest_kinds) {
@@ -109,6 +109,9 @@ output::EveContext Scanner::ContextFor(const decode::Packet& packet, const flow:
   ctx.pcap_filename = view_ && view_->offset ? source_name_ : std::string_view();
   ctx.pcap_cnt = packet.view == view_ && view_ ? view_->index : 0;
   ctx.flow_id = flow ? flow->id : 0;
+  ctx.flow = flow;
+  // A live source is named after its interface (a file after its path).
+  if (view_ && !view_->offset && packet.view == view_) ctx.in_iface = source_name_;
   ctx.pkt_src = source;
   return ctx;
 }
@@ -129,6 +132,7 @@ void Scanner::LogAlerts(const decode::Packet& packet, const output::EveContext& 
       continue;
     }
     ++alerts_;
+    if (ctx.flow) ctx.flow->alerted = true;
     if (eve_) eve_->WriteAlert(packet, *alert.rule, ctx);
     if (summary_) summary_->AddAlert(*alert.rule);
   }
@@ -139,10 +143,29 @@ void Scanner::LogIntel(const decode::Packet& packet, std::span<const IntelMatch>
                        const output::EveContext& ctx) {
   if (matches.empty()) return;
   const intel::IntelStore& store = *intel_.store();
+  // The threshold file's gid 9000 entries come with the engine (a reload
+  // brings the file's new version with the new rules).
+  const rules::IndicatorTuning* tuning = engine_->indicator_tuning();
+  const int64_t ts = packet.view ? packet.view->ts_ns : 0;
   for (const IntelMatch& m : matches) {
+    const uint32_t sid = store.view(m.hit.indicator).sid;
+    const rules::ThresholdOption* deferred = nullptr;
+    const detect::IndicatorVerdict verdict =
+        tuning ? detect::DecideIndicatorAlert(intel_thresholds_, *tuning, sid, packet, ts, tagger_ != nullptr,
+                                              &deferred)
+               : detect::IndicatorVerdict::kLog;
+    if (verdict == detect::IndicatorVerdict::kDrop) continue;
+    if (verdict == detect::IndicatorVerdict::kDefer) {
+      // The writer counts it with every worker's alerts and decides.
+      tagger_->ConditionalIntel(sid, *deferred, intel_.shared_store(), m.hit.indicator, packet);
+      if (eve_) eve_->WriteIntelAlert(packet, store, m.hit, m.observed, ctx);
+      continue;
+    }
     ++alerts_;
+    // Only an alert logged here marks the flow (as in LogAlerts).
+    if (ctx.flow) ctx.flow->alerted = true;
     if (eve_) eve_->WriteIntelAlert(packet, store, m.hit, m.observed, ctx);
-    if (summary_) summary_->AddIntelAlert(intel::kIntelGid, store.view(m.hit.indicator).sid, store.Signature(m.hit.indicator));
+    if (summary_) summary_->AddIntelAlert(intel::kIntelGid, sid, store.Signature(m.hit.indicator));
   }
   if (options_.flush_alerts && eve_) eve_->Flush();
 }
@@ -158,11 +181,10 @@ void Scanner::InspectAndLog(const decode::Packet& packet, const flow::Flow* flow
 
 void Scanner::MakePseudoPacket(const flow::Flow& f, bool to_server, capture::PacketView& pv,
                                decode::Packet& p) const {
-  const bool client_is_lo = f.client_addr == f.key.lo_addr && f.client_port == f.key.lo_port;
   const IpAddress& client = f.client_addr;
-  const IpAddress& server = client_is_lo ? f.key.hi_addr : f.key.lo_addr;
+  const IpAddress& server = f.server_addr();
   const uint16_t client_port = f.client_port;
-  const uint16_t server_port = client_is_lo ? f.key.hi_port : f.key.lo_port;
+  const uint16_t server_port = f.server_port();
   pv = capture::PacketView{};
   pv.ts_ns = f.last_ts_ns;
   p = decode::Packet{};
@@ -226,6 +248,10 @@ void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, c
                      (u.proto == app::AppProto::kDns && options_.log_dns) ||
                      (u.proto == app::AppProto::kTls && options_.log_tls);
     if (u.completed && log && eve_) eve_->WriteTransaction(*p, u, ctx);
+    if (u.completed && u.http && options_.log_fileinfo && eve_) {
+      if (u.http->request_body_bytes > 0) eve_->WriteFileinfo(*p, u, false, ctx);
+      if (u.http->response_body_bytes > 0) eve_->WriteFileinfo(*p, u, true, ctx);
+    }
   }
 }
 
@@ -245,7 +271,7 @@ app::AppProto Scanner::PacketAppProto(flow::Flow& f, bool to_server, bool establ
   return app::AppProto::kUnknown;
 }
 
-void Scanner::OnFlowEnd(flow::Flow& f) {
+void Scanner::OnFlowEnd(flow::Flow& f, flow::FlowEnd why) {
   // Flows ending on a tick (or at the end) are ordered by flow id across
   // workers; one ending inside a packet's work belongs to that packet.
   const bool tag = tagger_ && in_tick_;
@@ -268,6 +294,16 @@ void Scanner::OnFlowEnd(flow::Flow& f) {
   intel_.OnFlowEnd(f);
   for (auto& states : scan_states_) {
     if (f.slot < states.size()) states[f.slot].reset();
+  }
+  if (options_.log_flow && eve_) {
+    // From the client to the server, at the flow's last packet time.
+    capture::PacketView pv;
+    decode::Packet p;
+    MakePseudoPacket(f, true, pv, p);
+    output::EveContext ctx;
+    ctx.flow_id = f.id;
+    if (f.app_proto != 0) ctx.app_proto = app::AppProtoName(static_cast<app::AppProto>(f.app_proto));
+    eve_->WriteFlow(p, f, why, ctx);
   }
   if (tag) tagger_->FlowEnded();
 }
@@ -441,9 +477,16 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
     summary_->AddPacket(view.wirelen);
     if (progress_) progress_->Update(*summary_);
   }
-  if (result != decode::DecodeResult::kOk || packet.ip_version == 0) return;
   view_ = &view;
   source_name_ = source_name;
+  if (packet.anomaly != decode::Packet::kNoAnomaly && options_.log_anomaly && eve_) {
+    eve_->WriteAnomaly(packet, decode::AnomalyName(static_cast<decode::Anomaly>(packet.anomaly)),
+                       ContextFor(packet, nullptr, output::EvePacketSource::kPacket));
+  }
+  if (result != decode::DecodeResult::kOk || packet.ip_version == 0) {
+    view_ = nullptr;
+    return;
+  }
   Handle(packet, output::EvePacketSource::kPacket);
   view_ = nullptr;
   // After the packet: the verdict a packet helps reach applies from the

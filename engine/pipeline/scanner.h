@@ -27,6 +27,7 @@
 #include "engine/defrag/defragmenter.h"
 #include "engine/detect/detect_engine.h"
 #include "engine/detect/stream_prefilter.h"
+#include "engine/detect/threshold.h"
 #include "engine/flow/flow_table.h"
 #include "engine/output/eve_writer.h"
 #include "engine/output/scan_summary.h"
@@ -58,8 +59,11 @@ struct ScannerOptions {
   decode::DecoderOptions decoder{};
   // Application layer: protocol detection, parsers, body limits.
   app::AppLayerOptions app{};
-  // EVE transaction events to write besides alerts (--eve-types).
+  // EVE events to write besides alerts (--eve-types): transactions, a
+  // record per flow at its end, decoder anomalies.
   bool log_http = false, log_dns = false, log_tls = false;
+  bool log_flow = false, log_anomaly = false;
+  bool log_fileinfo = false;  // a record per HTTP body of a completed transaction
   // A "stats" record at the end of the run (and periodically, see
   // PeriodicStats); written by the command, not the scanner.
   bool log_stats = false;
@@ -84,6 +88,13 @@ class RecordTagger {
   // per scanner), whose outcome decides whether it is logged. A pass rule
   // has no record of its own; any other alert's record follows at once.
   virtual void Conditional(const detect::Alert& alert, const decode::Packet& packet, uint64_t group) = 0;
+  // The next record is an indicator alert whose threshold.config threshold
+  // counts across flows (detect::IndicatorVerdict::kDefer): the writer
+  // applies `threshold` to it in record order and logs and counts it only
+  // if it passes. `store` and `indicator` name it for the summary.
+  virtual void ConditionalIntel(uint32_t sid, const rules::ThresholdOption& threshold,
+                                const std::shared_ptr<const intel::IntelStore>& store, uint32_t indicator,
+                                const decode::Packet& packet) = 0;
 };
 
 // Flags a signal handler may set; the scanner polls them between packets.
@@ -254,7 +265,7 @@ class Scanner {
   // Inspects stream data with no packet of its own: data a gap released in
   // the other direction, or a flow's last data at its end.
   void InspectPseudo(flow::Flow& flow, const stream::StreamChunk& chunk, output::EvePacketSource source);
-  void OnFlowEnd(flow::Flow& flow);
+  void OnFlowEnd(flow::Flow& flow, flow::FlowEnd why);
   // The stream prefilter state of one direction of `flow` (null: block
   // scans), and the chunk as detection's StreamData.
   detect::StreamScanState* ScanStateFor(const flow::Flow& flow, bool to_server);
@@ -282,6 +293,9 @@ class Scanner {
   defrag::Defragmenter defrag_;
   std::unique_ptr<detect::DetectContext> detect_;
   IntelMatcher intel_;
+  // threshold.config rate state of indicator alerts (rules keep theirs in
+  // detect_), per scanner as theirs; kept across rule reloads.
+  detect::ThresholdTracker intel_thresholds_;
   // Per direction (0: to server), by flow slot, as the reassembler keeps
   // sessions; freed when the flow ends.
   detect::StreamScanMemory scan_memory_;

@@ -30,7 +30,12 @@ void AppendGroup(std::string& out, std::string_view name, std::initializer_list<
 void FormatStatsRecord(const ScanCounters& c, const StatsContext& ctx, std::string& out) {
   out.append("{\"timestamp\":\"");
   output::AppendEveTimestamp(out, ctx.ts_ns);
-  absl::StrAppend(&out, "\",\"event_type\":\"stats\",\"stats\":{\"uptime\":", ctx.uptime_seconds, ",");
+  out.append("\",\"event_type\":\"stats\"");
+  if (!ctx.host.empty()) {
+    out.append(",\"host\":");
+    output::AppendJsonString(out, ctx.host);
+  }
+  absl::StrAppend(&out, ",\"stats\":{\"uptime\":", ctx.uptime_seconds, ",");
   if (ctx.kernel_packets || ctx.kernel_drops) {
     AppendGroup(out, "capture",
                 {{"kernel_packets", ctx.kernel_packets.value_or(0)}, {"kernel_drops", ctx.kernel_drops.value_or(0)}});
@@ -101,6 +106,7 @@ void FormatStatsRecord(const ScanCounters& c, const StatsContext& ctx, std::stri
 
 void StatsWriter::Write(const ScanCounters& counters) {
   StatsContext ctx;
+  ctx.host = eve_->options().host;
   const auto wall = std::chrono::system_clock::now().time_since_epoch();
   ctx.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count();
   ctx.uptime_seconds = static_cast<uint64_t>(

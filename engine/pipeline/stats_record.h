@@ -24,6 +24,7 @@ struct StatsContext {
   uint64_t uptime_seconds = 0;  // since the run started
   // Live capture: what the kernel saw and dropped (PACKET_STATISTICS).
   std::optional<uint64_t> kernel_packets, kernel_drops;
+  std::string_view host;  // EVE "host" (the sensor's name); empty: omit
 };
 
 // Appends one stats record (no newline) to `out`.

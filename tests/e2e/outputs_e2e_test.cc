@@ -98,9 +98,9 @@ TEST_F(OutputsE2eTest, BadUrlsNameTheColumn) {
   ProcessResult r = RunKagami({"scan", "--output", "redis://localhost:70000", Demo()}, dir_.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("output 'redis://localhost:70000': column 19: port: expected 1 to 65535"));
-  ProcessResult t = RunKagami({"scan", "--output", "file:x.json?types=alert,flow", Demo()}, dir_.path());
+  ProcessResult t = RunKagami({"scan", "--output", "file:x.json?types=alert,flows", Demo()}, dir_.path());
   EXPECT_EQ(t.exit_code, 2);
-  EXPECT_THAT(t.err, HasSubstr("column 13: types: unknown event type 'flow'"));
+  EXPECT_THAT(t.err, HasSubstr("column 13: types: unknown event type 'flows'"));
 }
 
 TEST_F(OutputsE2eTest, ConfigFileListsOutputs) {

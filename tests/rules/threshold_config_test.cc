@@ -452,5 +452,138 @@ TEST(ThresholdConfigApply, RateFilterIsIgnoredWithAWarning) {
   EXPECT_FALSE(a.rule(1, 1).threshold);
 }
 
+// --- Indicator alerts (gen_id 9000) ---
+
+constexpr uint32_t kSidA = 1'938'086'674;  // domain:example.com
+constexpr uint32_t kSidB = 1'000'000'001;
+
+struct IndicatorApplied {
+  Applied a;
+  IndicatorTuning tuning;
+};
+
+IndicatorApplied ApplyIndicators(std::string_view config) {
+  IndicatorApplied r;
+  r.a.set = Parse(kRules);
+  ThresholdConfig c = Config(config);
+  for (const Diagnostic& d : c.diagnostics) ADD_FAILURE() << d.ToString();
+  ApplyThresholdConfig(r.a.set, c, &r.a.diags, &r.tuning);
+  return r;
+}
+
+TEST(ThresholdConfigIndicators, Gid9000EntriesParseAndGoToIndicatorsWithoutRuleWarnings) {
+  IndicatorApplied r = ApplyIndicators(
+      "suppress gen_id 9000, sig_id 1938086674\n"
+      "suppress gen_id 9000, sig_id 1000000001, track by_src, ip 10.0.0.0/8\n"
+      "threshold gen_id 9000, sig_id 1000000001, type limit, track by_dst, count 1, seconds 60\n"
+      "suppress gen_id 9000, sig_id 0, track by_either, ip 192.0.2.1\n");
+  EXPECT_TRUE(r.a.diags.empty()) << r.a.diags[0].ToString();
+  // Rules are untouched.
+  for (const Rule& rule : r.a.set.rules) EXPECT_TRUE(rule.suppressions.empty()) << rule.sid;
+  ASSERT_EQ(r.tuning.sids.size(), 2u);
+  EXPECT_EQ(r.tuning.sids[0].sid, kSidB);  // sorted
+  const IndicatorTuning::Sid* a = r.tuning.Find(kSidA);
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->suppressions.size(), 1u);
+  EXPECT_EQ(a->suppressions[0].track, STrack::kAll);
+  EXPECT_EQ(r.tuning.ThresholdFor(a), nullptr);
+  const IndicatorTuning::Sid* b = r.tuning.Find(kSidB);
+  ASSERT_NE(b, nullptr);
+  ASSERT_EQ(b->suppressions.size(), 1u);
+  EXPECT_TRUE(b->suppressions[0].addresses.Contains(Ip("10.1.2.3")));
+  ASSERT_NE(r.tuning.ThresholdFor(b), nullptr);
+  EXPECT_EQ(r.tuning.ThresholdFor(b)->track, Track::kByDst);
+  EXPECT_EQ(r.tuning.ThresholdFor(b)->count, 1u);
+  ASSERT_EQ(r.tuning.all_suppressions.size(), 1u);
+  EXPECT_EQ(r.tuning.all_suppressions[0].track, STrack::kByEither);
+  EXPECT_EQ(r.tuning.Find(1'500'000'000), nullptr);
+  EXPECT_FALSE(r.tuning.empty());
+}
+
+TEST(ThresholdConfigIndicators, SidZeroThresholdsFirstOneWinsAndGenIdZeroCounts) {
+  // gen_id 0, sig_id 0 reaches every signature: rules and indicators.
+  IndicatorApplied r = ApplyIndicators(
+      "threshold gen_id 0, sig_id 0, type limit, track by_src, count 3, seconds 30\n"
+      "event_filter gen_id 9000, sig_id 0, type both, track by_rule, count 5, seconds 50\n"
+      "threshold gen_id 9000, sig_id 1000000001, type threshold, track by_flow, count 2, seconds 20\n");
+  ASSERT_TRUE(r.tuning.all_threshold);
+  EXPECT_EQ(r.tuning.all_threshold->count, 3u);
+  EXPECT_EQ(r.tuning.all_threshold->track, Track::kBySrc);
+  // A sid's own entry comes first, whatever the order.
+  EXPECT_EQ(r.tuning.ThresholdFor(r.tuning.Find(kSidB))->track, Track::kByFlow);
+  EXPECT_EQ(r.tuning.ThresholdFor(r.tuning.Find(kSidA))->count, 3u);
+  EXPECT_EQ(r.a.rule(1, 1).threshold->count, 3u);
+  // The gen_id 9000 sig_id 0 entry reaches nothing: said so.
+  std::vector<std::string> warnings;
+  for (const Diagnostic& d : r.a.diags) {
+    if (d.severity == Diagnostic::Severity::kWarning) warnings.push_back(d.message);
+  }
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "event_filter for gen_id 9000 (sig_id 0) applies to no indicator: an earlier sig_id 0 "
+                         "entry already covers them");
+}
+
+TEST(ThresholdConfigIndicators, WarningsOnlyForSidsNoIndicatorHas) {
+  IndicatorApplied r = ApplyIndicators(
+      "suppress gen_id 9000, sig_id 5\n"
+      "suppress gen_id 9000, sig_id 1938086674\n"
+      "threshold gen_id 9000, sig_id 1000000001, type limit, track by_src, count 1, seconds 1\n"
+      "threshold gen_id 9000, sig_id 1000000001, type limit, track by_src, count 2, seconds 1\n"
+      "suppress gen_id 9000, sig_id 0\n");
+  ASSERT_EQ(r.a.diags.size(), 3u);
+  // No indicator can have sid 5; nothing about the in-range sids yet.
+  EXPECT_EQ(r.a.diags[0].ToString(),
+            "threshold.config:1:1: warning: suppress: no loaded rule has gen_id 9000, sig_id 5, and no indicator "
+            "can (indicator sids are 1000000000 to 1999999999); entry ignored");
+  EXPECT_EQ(r.a.diags[1].message,
+            "threshold for gen_id 9000, sig_id 1000000001 replaces the entry at threshold.config:3");
+  EXPECT_EQ(r.a.diags[2].message, "suppress gen_id 9000 (sig_id 0) without track/ip: no indicator will alert");
+  EXPECT_EQ(r.tuning.ThresholdFor(r.tuning.Find(kSidB))->count, 2u);
+  EXPECT_EQ(r.tuning.Find(5), nullptr);
+
+  // Once the feeds are loaded: a warning per entry whose sid no indicator has.
+  std::vector<Diagnostic> diags;
+  CheckIndicatorSids(r.tuning, [](uint32_t sid) { return sid == kSidA; }, &diags);
+  ASSERT_EQ(diags.size(), 2u);
+  EXPECT_EQ(diags[0].ToString(), "threshold.config:3:1: warning: threshold: no loaded rule or indicator has gen_id "
+                                 "9000, sig_id 1000000001; entry ignored");
+  EXPECT_EQ(diags[1].location.line, 4);
+  diags.clear();
+  CheckIndicatorSids(r.tuning, [](uint32_t) { return true; }, &diags);
+  EXPECT_TRUE(diags.empty());
+}
+
+TEST(ThresholdConfigIndicators, RuleWithGid9000AndIndicatorShareAnEntry) {
+  Applied a;
+  a.set = Parse("alert tcp any any -> any any (msg:\"local\"; gid:9000; sid:1000000001;)\n");
+  ThresholdConfig c = Config("suppress gen_id 9000, sig_id 1000000001\n");
+  IndicatorTuning tuning;
+  ApplyThresholdConfig(a.set, c, &a.diags, &tuning);
+  EXPECT_TRUE(a.diags.empty());
+  EXPECT_EQ(a.rule(9000, 1000000001).suppressions.size(), 1u);
+  ASSERT_NE(tuning.Find(kSidB), nullptr);
+  // A rule has it: never "no loaded rule or indicator".
+  std::vector<Diagnostic> diags;
+  CheckIndicatorSids(tuning, [](uint32_t) { return false; }, &diags);
+  EXPECT_TRUE(diags.empty());
+}
+
+TEST(ThresholdConfigIndicators, SuppressEverySignatureNamesIndicatorsToo) {
+  IndicatorApplied r = ApplyIndicators("suppress gen_id 0, sig_id 0\n");
+  ASSERT_EQ(r.a.diags.size(), 1u);
+  EXPECT_EQ(r.a.diags[0].message, "suppress gen_id 0, sig_id 0 without track/ip: 5 rules will never alert, nor will "
+                                  "any indicator");
+  EXPECT_EQ(r.tuning.all_suppressions.size(), 1u);
+  // Without rules, gen_id 0 entries still reach indicators: no "no loaded rule" warning.
+  Applied none;
+  ThresholdConfig c = Config("threshold gen_id 0, sig_id 0, type limit, track by_src, count 1, seconds 1\n");
+  IndicatorTuning tuning;
+  ApplyThresholdConfig(none.set, c, &none.diags, &tuning);
+  EXPECT_TRUE(none.diags.empty());
+  EXPECT_TRUE(tuning.all_threshold);
+  // Nothing for indicators: empty.
+  EXPECT_TRUE(ApplyIndicators("suppress gen_id 1, sig_id 1\n").tuning.empty());
+}
+
 }  // namespace
 }  // namespace kagami::rules::testing

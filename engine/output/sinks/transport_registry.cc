@@ -3,6 +3,7 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "engine/output/sinks/fast_transport.h"
 #include "engine/output/sinks/file_transport.h"
 #include "engine/output/sinks/kafka_transport.h"
 #include "engine/output/sinks/redis_transport.h"
@@ -18,7 +19,7 @@ struct Scheme {
   bool local;  // a file: must open at start
 };
 
-constexpr std::array<Scheme, 10> kSchemes{{
+constexpr std::array<Scheme, 11> kSchemes{{
     {"stdout", "- (standard output)", &MakeFileTransport, true},
     {"file", "file:PATH[?rotate=SIZE&keep=N]", &MakeFileTransport, true},
     {"unix-dgram", "unix-dgram:PATH", &MakeSocketTransport, false},
@@ -31,6 +32,8 @@ constexpr std::array<Scheme, 10> kSchemes{{
      &MakeRedisTransport, false},
     {"redis+unix", "redis+unix://[[USER]:PASSWORD@]/PATH[?db=N&mode=...&key=K]", &MakeRedisTransport, false},
     {"kafka", "kafka://BROKER[:PORT][,BROKER...]/TOPIC[?prop.NAME=VALUE]", &MakeKafkaTransport, false},
+    {"fast", "fast:PATH or fast:- (Suricata fast.log lines, alerts only)[?rotate=SIZE&keep=N]", &MakeFastTransport,
+     true},
 }};
 
 const Scheme* Find(absl::string_view name) {

@@ -87,7 +87,7 @@ TEST(OutputSpecTest, ErrorsNameTheColumn) {
   EXPECT_EQ(ErrorOf("redis://h:99999"), "output 'redis://h:99999': column 11: port: expected 1 to 65535, got '99999'");
   EXPECT_EQ(ErrorOf("file:x?types=alert,nope"),
             "output 'file:x?types=alert,nope': column 8: types: unknown event type 'nope' (expected alert, http, "
-            "dns, tls, stats)");
+            "dns, tls, stats, flow, anomaly, fileinfo)");
   EXPECT_EQ(ErrorOf("file:x?rotate"), "output 'file:x?rotate': column 8: expected KEY=VALUE, got 'rotate'");
   EXPECT_EQ(ErrorOf("file:x?queue=1mb&queue=2mb"), "output 'file:x?queue=1mb&queue=2mb': column 18: 'queue' given twice");
   EXPECT_EQ(ErrorOf("file:a%zz"), "output 'file:a%zz': column 7: broken %-escape");
