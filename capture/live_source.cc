@@ -61,8 +61,13 @@ absl::StatusOr<std::unique_ptr<LiveSource>> LiveSource::Open(const std::string& 
                           rc == PCAP_ERROR_PERM_DENIED)
                              ? pcap_geterr(p)
                              : "";
-    std::string msg = absl::StrCat(iface, ": cannot capture: ", pcap_statustostr(rc));
-    if (detail[0] != '\0') absl::StrAppend(&msg, " (", detail, ")");
+    // The same words twice say nothing more: the detail only when it adds.
+    const std::string status = pcap_statustostr(rc);
+    std::string msg = rc == PCAP_ERROR_NO_SUCH_DEVICE ? absl::StrCat(iface, ": no such interface")
+                                                      : absl::StrCat(iface, ": cannot capture: ", status);
+    if (detail[0] != '\0' && status != detail && rc != PCAP_ERROR_NO_SUCH_DEVICE) {
+      absl::StrAppend(&msg, " (", detail, ")");
+    }
     if (rc == PCAP_ERROR_PERM_DENIED) {
       absl::StrAppend(&msg, "; run as root or grant CAP_NET_RAW and CAP_NET_ADMIN");
     }

@@ -144,15 +144,16 @@ CaseOutcome RunCase(const TestCaseDir& c, const RulesTestArgs& args) {
   RuleOptions rule_options;
   rule_options.rule_paths = args.rules;
   for (std::string& path : CaseRuleFiles(c.dir)) rule_options.rule_paths.push_back(std::move(path));
-  // A pack's cases run with the pack's rules and feeds unless they or the
-  // command line bring their own.
+  // A pack's cases run with the pack's rules unless they or the command
+  // line bring rules, and with its feeds unless the command line names
+  // feeds (a case's own intel/ adds to them).
   const std::string pack = CasePackDir(c.dir);
   if (rule_options.rule_paths.empty() && !pack.empty()) rule_options.rule_paths = CaseRuleFiles(pack);
   IntelArgs intel_args = args.intel;
-  for (std::string& feed : CaseIntelFeeds(c.dir)) intel_args.feeds.push_back(std::move(feed));
   if (intel_args.feeds.empty() && intel_args.exact_feeds.empty() && !pack.empty()) {
     intel_args.feeds = CaseIntelFeeds(pack);
   }
+  for (std::string& feed : CaseIntelFeeds(c.dir)) intel_args.feeds.push_back(std::move(feed));
   if (rule_options.rule_paths.empty() && intel_args.feeds.empty() && intel_args.exact_feeds.empty()) {
     out.problems.push_back("no rules: expected " + c.dir + "/rules or " + c.dir +
                            "/*.rules, a pack around the case (PACK/tests/CASE), or --rules");

@@ -66,7 +66,8 @@ std::vector<std::string> CaseIntelFeeds(const std::string& dir);
 // The pack a case belongs to: for PACK/tests/CASE, PACK when it holds
 // *.rules files or an intel/ folder (rules/packs/tick/tests/daserf belongs
 // to rules/packs/tick); else empty. A case without rules or feeds of its
-// own (and none given on the command line) runs with its pack's.
+// own (and none given on the command line) runs with its pack's rules; its
+// pack's feeds unless the command line names feeds (its own intel/ adds).
 std::string CasePackDir(const std::string& case_dir);
 
 // An address as the comparison sees it: canonical text when it parses as

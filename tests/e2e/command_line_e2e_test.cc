@@ -9,11 +9,13 @@
 #include <string>
 
 #include "tests/e2e/kagami_process.h"
+#include "tests/support/peers.h"
 
 namespace kagami::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class CommandLineE2eTest : public ::testing::Test {
  protected:
@@ -109,6 +111,24 @@ TEST_F(CommandLineE2eTest, SummaryNamesOutputsAndUnreadFiles) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_THAT(again.err, HasSubstr("kagami: scanned 1 file (2 could not be read), "));
   EXPECT_THAT(again.err, HasSubstr("\noutput eve (file " + eve + ", appended after "));
+}
+
+// On a terminal, the progress line is drawn on stderr, except when records
+// go to standard output on that terminal too: it would land among them.
+TEST_F(CommandLineE2eTest, NoProgressLineAmongRecordsOnATerminal) {
+  if (!HaveProgram("script")) GTEST_SKIP() << "script (util-linux) is not installed";
+  // script(1) gives the command a terminal for stdout and stderr alike.
+  const auto on_terminal = [&](const std::string& args) {
+    return ShellOutput("script -qfec \"" + KagamiBinary() + " scan " + args + " " + demo_ + "\" /dev/null");
+  };
+  const std::string to_file = on_terminal("--eve " + dir_ + "/eve.json");
+  EXPECT_THAT(to_file, HasSubstr("\r\033[K"));  // the line was drawn (and cleared)
+  const std::string to_stdout = on_terminal("--eve -");
+  EXPECT_THAT(to_stdout, HasSubstr("\"event_type\":\"alert\""));
+  EXPECT_THAT(to_stdout, Not(HasSubstr("\033[K")));
+  const std::string fast = on_terminal("--output fast:-");
+  EXPECT_THAT(fast, HasSubstr("[**]"));
+  EXPECT_THAT(fast, Not(HasSubstr("\033[K")));
 }
 
 // Singular and plural agree with the number in the summary.

@@ -110,6 +110,8 @@ TEST(LiveE2eTest, IndicatorFeedAlertsOncePerFlow) {
     seen = ReadFile(eve).find("\"gid\":9000") != std::string::npos;  // live flushes every alert
   }
   ASSERT_TRUE(seen) << ReadFile(dir + "/stderr");
+  // A live record names the interface it came in on.
+  EXPECT_THAT(ReadFile(eve), HasSubstr("\"in_iface\":\"" + veth.listener() + "\""));
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(SendFrame(veth.sender(), c2));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // A periodic stats record while capturing (every second; written at once).

@@ -79,6 +79,10 @@ TEST_F(TickPackTest, EveryCasePasses) {
   ProcessResult r = RunKagami({"rules", "test", "--rules", kRules, "--intel", kFeed, kCases}, dir_);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(std::to_string(cases.size()) + " passed, 0 failed"), std::string::npos) << r.out;
+  // As the README says it: no flags, each case inherits its pack's rules and feeds.
+  ProcessResult plain = RunKagami({"rules", "test", kCases}, dir_);
+  EXPECT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_NE(plain.out.find(std::to_string(cases.size()) + " passed, 0 failed"), std::string::npos) << plain.out;
 }
 
 TEST_F(TickPackTest, CapturesAreWhatTheGeneratorMakes) {
