@@ -593,20 +593,31 @@ void EveWriter::WriteFileinfo(const decode::Packet& packet, const app::TxUpdate&
   Emit();
 }
 
-void EveWriter::FormatAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx,
-                              std::string& out, const EveWriterOptions& options) {
-  AppendRecordHead(packet, ctx, "anomaly", out, options);
-  // Kagami's decoder anomaly names (those of the stats record), under
-  // Suricata's "decode" type.
-  out.append(",\"anomaly\":{\"type\":\"decode\",\"event\":");
+void EveWriter::FormatAnomaly(const decode::Packet& packet, std::string_view type, std::string_view event,
+                              const EveContext& ctx, std::string& out, const EveWriterOptions& options) {
+  EveContext head = ctx;
+  head.tx = nullptr;  // about the anomaly, not the transaction's fields
+  AppendRecordHead(packet, head, "anomaly", out, options);
+  // Kagami's anomaly names (the decoder's as in the stats record, the
+  // parsers' as in their READMEs), under Suricata's types.
+  out.append(",\"anomaly\":{");
+  if (type == "applayer" && !ctx.app_proto.empty()) {
+    out.append("\"app_proto\":");
+    AppendJsonString(out, ctx.app_proto);
+    out.push_back(',');
+  }
+  out.append("\"type\":");
+  AppendJsonString(out, type);
+  out.append(",\"event\":");
   AppendJsonString(out, event);
   out.push_back('}');
-  AppendRecordTail(packet, ctx, false, out);
+  AppendRecordTail(packet, head, false, out);
 }
 
-void EveWriter::WriteAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx) {
+void EveWriter::WriteAnomaly(const decode::Packet& packet, std::string_view type, std::string_view event,
+                             const EveContext& ctx) {
   buffer_.clear();
-  FormatAnomaly(packet, event, ctx, buffer_, options_);
+  FormatAnomaly(packet, type, event, ctx, buffer_, options_);
   buffer_.push_back('\n');
   Emit();
 }

@@ -110,8 +110,11 @@ class EveWriter {
   // A "fileinfo" event for one body of a completed HTTP transaction (the
   // response's when `response`), facing the way the file went.
   void WriteFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response, const EveContext& ctx);
-  // An "anomaly" event for a packet the decoder found malformed.
-  void WriteAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx);
+  // An "anomaly" event: `type` "decode" for a packet the decoder found
+  // malformed, "applayer" for an anomaly a protocol parser noted in a
+  // transaction (ctx.app_proto names the protocol).
+  void WriteAnomaly(const decode::Packet& packet, std::string_view type, std::string_view event,
+                    const EveContext& ctx);
   // Writes an already formatted record (newline included) as it is: the
   // writer thread does this with the records its workers formatted.
   void WriteRecord(std::string_view record);
@@ -135,8 +138,8 @@ class EveWriter {
                          const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
   static void FormatFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
                              const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
-  static void FormatAnomaly(const decode::Packet& packet, std::string_view event, const EveContext& ctx,
-                            std::string& out, const EveWriterOptions& options = {});
+  static void FormatAnomaly(const decode::Packet& packet, std::string_view type, std::string_view event,
+                            const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
   // Formats an alert record without writing it (tests, other sinks).
   static void FormatAlert(const decode::Packet& packet, const rules::Rule& rule,
                           const EveContext& ctx, std::string& out,

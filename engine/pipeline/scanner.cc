@@ -215,6 +215,22 @@ void Scanner::InspectPseudo(flow::Flow& f, const stream::StreamChunk& chunk, out
   InspectAndLog(p, &f, fc, source);
 }
 
+// A transaction's parser anomalies, once, when it completes (anomalies a
+// TLS session notes after its handshake completed are counted, not written).
+void Scanner::LogAppAnomalies(const decode::Packet& p, const app::TxUpdate& u, const output::EveContext& ctx) {
+  if (u.http) {
+    for (app::http::Anomaly a : u.http->anomalies) eve_->WriteAnomaly(p, "applayer", app::http::AnomalyName(a), ctx);
+  } else if (u.dns) {
+    for (const auto& [a, offset] : u.dns->anomalies) {
+      eve_->WriteAnomaly(p, "applayer", app::dns::AnomalyName(a), ctx);
+    }
+  } else if (u.tls) {
+    for (const auto& [a, offset] : u.tls->anomalies) {
+      eve_->WriteAnomaly(p, "applayer", app::tls::AnomalyName(a), ctx);
+    }
+  }
+}
+
 void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, const detect::FlowContext& fc,
                                   output::EvePacketSource source) {
   if (app_.updates().empty()) return;
@@ -248,6 +264,7 @@ void Scanner::InspectTransactions(flow::Flow& f, const decode::Packet* packet, c
                      (u.proto == app::AppProto::kDns && options_.log_dns) ||
                      (u.proto == app::AppProto::kTls && options_.log_tls);
     if (u.completed && log && eve_) eve_->WriteTransaction(*p, u, ctx);
+    if (u.completed && options_.log_anomaly && eve_) LogAppAnomalies(*p, u, ctx);
     if (u.completed && u.http && options_.log_fileinfo && eve_) {
       if (u.http->request_body_bytes > 0) eve_->WriteFileinfo(*p, u, false, ctx);
       if (u.http->response_body_bytes > 0) eve_->WriteFileinfo(*p, u, true, ctx);
@@ -480,7 +497,7 @@ void Scanner::ProcessPacket(const capture::PacketView& view, std::string_view so
   view_ = &view;
   source_name_ = source_name;
   if (packet.anomaly != decode::Packet::kNoAnomaly && options_.log_anomaly && eve_) {
-    eve_->WriteAnomaly(packet, decode::AnomalyName(static_cast<decode::Anomaly>(packet.anomaly)),
+    eve_->WriteAnomaly(packet, "decode", decode::AnomalyName(static_cast<decode::Anomaly>(packet.anomaly)),
                        ContextFor(packet, nullptr, output::EvePacketSource::kPacket));
   }
   if (result != decode::DecodeResult::kOk || packet.ip_version == 0) {

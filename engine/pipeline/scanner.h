@@ -266,6 +266,7 @@ class Scanner {
   // the other direction, or a flow's last data at its end.
   void InspectPseudo(flow::Flow& flow, const stream::StreamChunk& chunk, output::EvePacketSource source);
   void OnFlowEnd(flow::Flow& flow, flow::FlowEnd why);
+  void LogAppAnomalies(const decode::Packet& packet, const app::TxUpdate& tx, const output::EveContext& ctx);
   // The stream prefilter state of one direction of `flow` (null: block
   // scans), and the chunk as detection's StreamData.
   detect::StreamScanState* ScanStateFor(const flow::Flow& flow, bool to_server);

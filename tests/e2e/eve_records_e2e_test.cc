@@ -51,7 +51,8 @@ std::vector<Bytes> Traffic() {
   std::vector<Bytes> f;
   TcpSession http(kClient, 40000, kServer, 8081);
   f += http.Handshake();
-  f += http.Send(true, HttpGet("/gate.php?id=42", "c2.example.com:8081", ""));
+  // A header line without a colon: an HTTP parser anomaly.
+  f += http.Send(true, HttpGet("/gate.php?id=42", "c2.example.com:8081", "NoColonHere\r\n"));
   f += http.Send(false, HttpOk("0123456789BODYMARK", "200 OK", "Content-Type: text/plain\r\n"));
   f.push_back(http.Fin(true));
   f.push_back(http.Fin(false));
@@ -203,11 +204,15 @@ TEST_F(EveRecordsE2eTest, OneFlowRecordPerFlowAtItsEnd) {
   }
 }
 
-TEST_F(EveRecordsE2eTest, AnomalyRecordsForMalformedPacketsOnly) {
+TEST_F(EveRecordsE2eTest, AnomalyRecordsForMalformedPacketsAndParsers) {
   const std::vector<std::string> anomalies = OfType(Scan("1"), "anomaly");
-  ASSERT_EQ(anomalies.size(), 1u);
-  EXPECT_THAT(anomalies[0], HasSubstr("\"anomaly\":{\"type\":\"decode\",\"event\":\"ipv4.bad_total_length\"}"));
-  EXPECT_THAT(anomalies[0], HasSubstr("\"pcap_cnt\":"));
+  ASSERT_EQ(anomalies.size(), 2u);
+  // The parser's, when its transaction completed (before the broken packet).
+  EXPECT_THAT(anomalies[0], ::testing::ContainsRegex("\"anomaly\":\\{\"app_proto\":\"http\",\"type\":\"applayer\","
+                                                     "\"event\":\"[a-z_.]+\"\\}"));
+  EXPECT_EQ(Field(anomalies[0], "app_proto"), "http");
+  EXPECT_THAT(anomalies[1], HasSubstr("\"anomaly\":{\"type\":\"decode\",\"event\":\"ipv4.bad_total_length\"}"));
+  EXPECT_THAT(anomalies[1], HasSubstr("\"pcap_cnt\":"));
 }
 
 // A body is a file: the response's faces the client (the server first),
