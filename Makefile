@@ -82,8 +82,9 @@ build-tsan: deps
 
 # Not KafkaOutputTest: librdkafka is not built with ThreadSanitizer, and its
 # mock cluster's threads crash under TSan's runtime (SEGV in librdkafka);
-# the Kafka tests run in the release and ASan builds.
-TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|ReloadTest|FileOutputTest|OutputSetTest|UnixStreamOutputTest|UnixDgramOutputTest|SyslogTcpOutputTest|SyslogUdpOutputTest|RedisOutputTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest|OutputsE2eTest|JobsE2eTest)\.
+# the Kafka tests (KafkaOutputTest, KafkaJobQueueTest, JobsKafkaE2eTest) run
+# in the release and ASan builds.
+TSAN_TESTS := ^(SpscRingTest|DispatchTest|ParallelScanTest|ReloadTest|FileOutputTest|OutputSetTest|UnixStreamOutputTest|UnixDgramOutputTest|SyslogTcpOutputTest|SyslogUdpOutputTest|RedisOutputTest|WorkersE2eTest|LiveE2eTest|SensorE2eTest|OutputsE2eTest|JobsE2eTest|EveRecordsE2eTest|IntelThresholdE2eTest|IndicatorThresholdTest)\.
 test-tsan:
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=86:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' --no-tests=error
