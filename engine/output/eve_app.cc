@@ -212,9 +212,11 @@ std::string_view HttpFileName(const app::http::Transaction& t, bool response) {
   return uri.substr(0, uri.find('?'));
 }
 
-void AppendHttpFileinfo(std::string& out, const app::http::Transaction& t, bool response, uint64_t tx_id) {
+void AppendHttpFileinfo(std::string& out, const app::http::Transaction& t, bool response, uint64_t tx_id,
+                        std::string_view magic) {
   Obj o(out, "fileinfo");
   o.Str("filename", HttpFileName(t, response));
+  o.StrIf("magic", magic);
   const app::http::BodyDigest& d = response ? t.response_digest : t.request_digest;
   o.StrIf("md5", d.md5);
   o.StrIf("sha1", d.sha1);

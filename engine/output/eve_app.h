@@ -18,7 +18,9 @@ void AppendAppObject(std::string& out, const app::TxUpdate& tx);
 // `response`): filename (Content-Disposition's, else the URI's path), size,
 // state CLOSED or TRUNCATED, md5/sha1/sha256 when they were computed,
 // stored false, tx_id. Suricata's field names.
-void AppendHttpFileinfo(std::string& out, const app::http::Transaction& t, bool response, uint64_t tx_id);
+// `magic`: libmagic's description of the body (empty: none).
+void AppendHttpFileinfo(std::string& out, const app::http::Transaction& t, bool response, uint64_t tx_id,
+                        std::string_view magic);
 
 // The file name Suricata gives an HTTP body: Content-Disposition's
 // filename, else the request URI up to its query.

@@ -565,7 +565,8 @@ void EveWriter::WriteFlow(const decode::Packet& packet, const flow::Flow& flow, 
 }
 
 void EveWriter::FormatFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
-                               const EveContext& ctx, std::string& out, const EveWriterOptions& options) {
+                               std::string_view magic, const EveContext& ctx, std::string& out,
+                               const EveWriterOptions& options) {
   EveContext with = ctx;
   with.tx = &tx;
   // The way the file went: a download faces the client (Suricata's
@@ -579,7 +580,7 @@ void EveWriter::FormatFileinfo(const decode::Packet& packet, const app::TxUpdate
     out.push_back('"');
   }
   AppendAppObject(out, tx);
-  if (tx.http != nullptr) AppendHttpFileinfo(out, *tx.http, response, tx.tx_id);
+  if (tx.http != nullptr) AppendHttpFileinfo(out, *tx.http, response, tx.tx_id, magic);
   with.app_proto = {};
   with.tx = nullptr;
   AppendRecordTail(packet, with, false, out);
@@ -588,7 +589,13 @@ void EveWriter::FormatFileinfo(const decode::Packet& packet, const app::TxUpdate
 void EveWriter::WriteFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
                               const EveContext& ctx) {
   buffer_.clear();
-  FormatFileinfo(packet, tx, response, ctx, buffer_, options_);
+  std::string_view magic;
+  if (tx.http != nullptr) {
+    // The decoded body's first bytes, as far as they were kept.
+    const std::string& body = response ? tx.http->response_body : tx.http->request_body;
+    magic = magic_.Describe(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  }
+  FormatFileinfo(packet, tx, response, magic, ctx, buffer_, options_);
   buffer_.push_back('\n');
   Emit();
 }

@@ -15,6 +15,7 @@
 #include "engine/app/app_layer.h"
 #include "engine/decode/packet.h"
 #include "engine/flow/flow.h"
+#include "engine/output/file_magic.h"
 #include "engine/intel/intel_store.h"
 #include "rules/rule.h"
 
@@ -136,8 +137,11 @@ class EveWriter {
                                 std::string& out, const EveWriterOptions& options = {});
   static void FormatFlow(const decode::Packet& packet, const flow::Flow& flow, flow::FlowEnd why,
                          const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
+  // `magic`: libmagic's description of the body (WriteFileinfo asks its
+  // own FileMagic); empty: none.
   static void FormatFileinfo(const decode::Packet& packet, const app::TxUpdate& tx, bool response,
-                             const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
+                             std::string_view magic, const EveContext& ctx, std::string& out,
+                             const EveWriterOptions& options = {});
   static void FormatAnomaly(const decode::Packet& packet, std::string_view type, std::string_view event,
                             const EveContext& ctx, std::string& out, const EveWriterOptions& options = {});
   // Formats an alert record without writing it (tests, other sinks).
@@ -154,6 +158,7 @@ class EveWriter {
   FILE* file_ = nullptr;
   bool owns_file_ = false;
   std::string buffer_;
+  FileMagic magic_;  // fileinfo "magic", this writer's thread only
   uint64_t records_ = 0;
   uint64_t write_errors_ = 0;
 };
