@@ -4,6 +4,7 @@
 // socket listener of our own for JSON lines and octet-counted syslog.
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -130,7 +131,9 @@ class RedisServer {
 
 // Accepts connections on a unix or TCP (127.0.0.1) stream socket and keeps
 // every byte it reads. Stop() closes cleanly: it shuts its side, reads
-// until the sender closes too (so nothing sent is lost), then closes.
+// until the sender closes too (so nothing sent is lost), then closes; a
+// connection still waiting to be accepted is accepted and read first (a
+// sender may connect and write before this thread ever ran accept).
 class StreamListener {
  public:
   // A TCP listener on 127.0.0.1:PORT (0: any free port, see port()).
@@ -167,7 +170,6 @@ class StreamListener {
   void Stop() {
     if (!thread_.joinable()) return;
     stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
     thread_.join();
     ::close(fd_);
     if (!path_.empty()) ::unlink(path_.c_str());
@@ -181,7 +183,16 @@ class StreamListener {
 
  private:
   void Serve() {
-    while (!stop_) {
+    for (;;) {
+      // Polled, not blocked in accept: Stop() is seen within 50 ms, and
+      // only once no connection is waiting.
+      pollfd p{fd_, POLLIN, 0};
+      const int ready = ::poll(&p, 1, 50);
+      if (ready < 0 && errno != EINTR) return;
+      if (ready <= 0) {
+        if (stop_) return;
+        continue;
+      }
       const int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) return;
       ++connections_;
