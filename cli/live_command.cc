@@ -131,19 +131,10 @@ int RunLive(LiveArgs& args, CLI::App& cmd) {
   }
   RuleOptions rule_options = args.rules;
   IntelArgs intel_args = args.intel;
-  if (std::string error; !AddDefaultPacks(rule_options, intel_args, &error)) {
-    std::fprintf(stderr, "kagami: %s\n", error.c_str());
-    return 2;
-  }
   LoadedEngine loaded;
-  if (!LoadEngine(rule_options, loaded)) return 2;
   LoadedIntel intel;
-  if (!LoadIntel(intel_args, intel)) return 2;
-  WarnAboutIndicatorEntries(loaded, intel);
-  // A sensor's log says what it runs: every pack, rule file and feed.
-  for (const std::string& line : DescribeSources(rule_options, loaded, intel)) {
-    std::fprintf(stderr, "kagami: %s\n", line.c_str());
-  }
+  // A sensor's log always says what it runs: every pack, rule file and feed.
+  if (!LoadRulesAndFeeds(rule_options, intel_args, loaded, intel, /*quiet=*/false)) return 2;
   if (args.check_config) {
     if (!CheckCaptureTargets(interfaces, args.output)) return 2;
     std::fprintf(stderr, "kagami: configuration OK: %zu rules, %zu indicators, %zu %s, %u %s\n", loaded.rules,

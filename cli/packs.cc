@@ -1,6 +1,7 @@
 #include "cli/packs.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -87,7 +88,6 @@ std::vector<std::string> DescribeSources(const RuleOptions& rules, const LoadedE
     lines.push_back(absl::StrCat("rules ", s.path, ": ", Count(s.loaded, "rule", "rules"),
                                  s.failed ? absl::StrCat(", ", output::FormatCount(s.failed), " failed") : ""));
   }
-  const size_t rule_lines = lines.size();
   for (const feeds::FeedReport& r : intel.reports) {
     const size_t bad = r.skipped;
     if (Pack* p = pack_of(r.path)) {
@@ -107,10 +107,25 @@ std::vector<std::string> DescribeSources(const RuleOptions& rules, const LoadedE
                                p.skipped ? absl::StrCat(" (", output::FormatCount(p.skipped), " skipped)") : "",
                                " from ", p.dir));
   }
-  out.insert(out.end(), lines.begin(), lines.begin() + static_cast<long>(rule_lines));
-  out.insert(out.end(), lines.begin() + static_cast<long>(rule_lines), lines.end());
+  out.insert(out.end(), lines.begin(), lines.end());  // rule files, then feeds
   if (out.empty()) out.push_back("no rules and no indicators");
   return out;
+}
+
+bool LoadRulesAndFeeds(RuleOptions& rules, IntelArgs& intel, LoadedEngine& engine, LoadedIntel& feeds,
+                       bool quiet) {
+  if (std::string error; !AddDefaultPacks(rules, intel, &error)) {
+    std::fprintf(stderr, "kagami: %s\n", error.c_str());
+    return false;
+  }
+  if (!LoadEngine(rules, engine) || !LoadIntel(intel, feeds)) return false;
+  WarnAboutIndicatorEntries(engine, feeds);
+  if (!quiet) {
+    for (const std::string& line : DescribeSources(rules, engine, feeds)) {
+      std::fprintf(stderr, "kagami: %s\n", line.c_str());
+    }
+  }
+  return true;
 }
 
 void WarnAboutIndicatorEntries(const LoadedEngine& engine, const LoadedIntel& intel) {

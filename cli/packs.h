@@ -33,6 +33,13 @@ bool AddDefaultPacks(RuleOptions& rules, IntelArgs& intel, std::string* error);
 std::vector<std::string> DescribeSources(const RuleOptions& rules, const LoadedEngine& engine,
                                          const LoadedIntel& intel);
 
+// What scan and live load before they run: the packs when used (into
+// `rules` and `intel`), the rules, the feeds; then the warnings about
+// threshold entries for indicators and, unless `quiet`, the "what was
+// loaded from where" lines. False (said on stderr) when nothing can run.
+bool LoadRulesAndFeeds(RuleOptions& rules, IntelArgs& intel, LoadedEngine& engine, LoadedIntel& feeds,
+                       bool quiet);
+
 // A warning on stderr for each gen_id 9000 threshold-file entry whose sid
 // no loaded indicator has (known only once rules and feeds are both loaded).
 void WarnAboutIndicatorEntries(const LoadedEngine& engine, const LoadedIntel& intel);

@@ -66,20 +66,9 @@ int RunScan(const ScanArgs& args) {
   }
   RuleOptions rule_options = args.rules;
   IntelArgs intel_args = args.intel;
-  if (std::string error; !AddDefaultPacks(rule_options, intel_args, &error)) {
-    std::fprintf(stderr, "kagami: %s\n", error.c_str());
-    return 2;
-  }
   LoadedEngine loaded;
-  if (!LoadEngine(rule_options, loaded)) return 2;
   LoadedIntel intel;
-  if (!LoadIntel(intel_args, intel)) return 2;
-  WarnAboutIndicatorEntries(loaded, intel);
-  if (!args.quiet) {
-    for (const std::string& line : DescribeSources(rule_options, loaded, intel)) {
-      std::fprintf(stderr, "kagami: %s\n", line.c_str());
-    }
-  }
+  if (!LoadRulesAndFeeds(rule_options, intel_args, loaded, intel, args.quiet)) return 2;
   // Rules or feed entries that did not load: the scan runs with the rest,
   // and the exit status says the result is not what was asked for.
   const bool load_problems = (loaded.errors > 0 || intel.errors > 0) && !args.rules.allow_rule_errors;
