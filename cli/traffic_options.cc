@@ -36,6 +36,10 @@ void AddTrafficOptions(CLI::App& app, TrafficArgs& a) {
                  "may start that far before it")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
+  app.add_option("--stream-max-queued-segs", a.stream_max_queued_segs,
+                 "Out-of-order TCP segments held per direction before the oldest hole is skipped as a gap "
+                 "(counted); 0 = no limit")
+      ->capture_default_str();
   app.add_option("--stream-scan", a.stream_scan,
                  "How stream data is prefiltered: streaming (a Hyperscan stream per direction sees each "
                  "byte once) or block (each chunk, lookback included, scanned whole); same alerts")
@@ -69,6 +73,7 @@ bool ApplyTrafficArgs(const TrafficArgs& a, pipeline::ScannerOptions& o, std::st
   }
   o.stream.memcap = n;
   o.stream.lookback = a.stream_lookback;
+  o.stream.max_queued_segs = a.stream_max_queued_segs;
   o.stream_scan = a.stream_scan == "block" ? pipeline::StreamScan::kBlock : pipeline::StreamScan::kStreaming;
   if (auto p = stream::ParseOverlapPolicy(a.stream_policy)) {
     o.stream.policy = *p;
@@ -111,7 +116,8 @@ void AddTrafficCounters(const pipeline::ScanCounters& counters, output::ScanSumm
                               {"gap[s]", t.gaps},
                               {"RST[s] outside the window", t.rst_out_of_window},
                               {"direction[s] at stream depth", t.depth_reached},
-                              {"memcap drop[s]", t.memcap_drops}});
+                              {"memcap drop[s]", t.memcap_drops},
+                              {"gap[s] forced by the queued segment limit", t.segment_limit}});
   const defrag::DefragCounters& d = counters.defrag;
   summary.AddCounters("ip fragments", {{"fragment[s]", d.fragments},
                                        {"datagram[s] reassembled", d.reassembled},

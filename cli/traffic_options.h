@@ -20,6 +20,7 @@ struct TrafficArgs {
   std::string flow_memcap = "128mb";
   std::string stream_memcap = "64mb";
   uint32_t stream_lookback = 512;
+  uint32_t stream_max_queued_segs = 65536;
   std::string stream_scan = "streaming";
   std::vector<uint16_t> vxlan_ports{4789};
   uint16_t geneve_port = 6081;

@@ -710,6 +710,7 @@ void ParallelScan::WriterLoop() {
       stats_sum.alerts += s.alerts;
       stats_sum.intel_lookups += s.intel_lookups;
       stats_sum.flow_memory += s.flow_memory;
+      stats_sum.reassembly_memory += s.reassembly_memory;
       if (++stats_parts == n) {
         if (capture_mode_) {
           stats_sum.kernel = capture::PacketSource::KernelCounts{};

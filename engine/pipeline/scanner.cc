@@ -444,6 +444,7 @@ void Scanner::AddCountersTo(ScanCounters& t) const {
   t.alerts += alerts_;
   t.intel_lookups += intel_.lookups();
   t.flow_memory += flow_memory();
+  t.reassembly_memory += tcp_.reassembly_memory();
   const std::vector<uint64_t>& hits = detect_->rule_hits();
   if (t.rule_hits.size() < hits.size()) t.rule_hits.resize(hits.size());
   for (size_t i = 0; i < hits.size(); ++i) t.rule_hits[i] += hits[i];

@@ -131,6 +131,7 @@ struct ScanCounters {
   uint64_t intel_lookups = 0;
   uint64_t alerts = 0;  // logged by the scanners (in worker mode, the writer's decisions apart)
   size_t flow_memory = 0;
+  size_t reassembly_memory = 0;  // part of flow_memory: queued segments and lookback
   // Live capture: the kernel's counts (capture.kernel_packets/_drops).
   std::optional<capture::PacketSource::KernelCounts> kernel;
   std::vector<uint64_t> rule_hits;  // indexed like DetectEngine::rules()

@@ -76,6 +76,7 @@ void FormatStatsRecord(const ScanCounters& c, const StatsContext& ctx, std::stri
                {"overlap_diff_data", t.overlaps_different},
                {"stream_depth_reached", t.depth_reached},
                {"segment_memcap_drop", t.memcap_drops},
+               {"reassembly_memuse", c.reassembly_memory},
                // Dispatch sends both directions of a flow to one worker.
                {"pkt_on_wrong_thread", 0}});
   out.push_back(',');

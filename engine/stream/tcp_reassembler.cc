@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/stream/segment_queue.h"
+
 namespace kagami::stream {
 
 using decode::Packet;
@@ -14,7 +16,9 @@ namespace {
 constexpr int64_t kRstWindow = 65535;
 }  // namespace
 
-struct TcpReassembler::Direction {
+// Per-direction state that resets by assignment; the queue, which owns
+// pool memory, is kept beside it.
+struct DirectionState {
   bool base_known = false;
   uint32_t base_seq = 0;   // sequence number of stream offset 0
   uint64_t next = 0;       // end of contiguous (delivered or skipped) data
@@ -25,13 +29,7 @@ struct TcpReassembler::Direction {
   bool after_gap = false;   // a gap since the last delivered data
   uint8_t* tail = nullptr;  // lookback block; tail[0, tail_len) ends at `next`
   uint32_t tail_len = 0;
-  struct Segment {
-    uint64_t start;
-    std::vector<uint8_t> data;
-    uint64_t end() const { return start + data.size(); }
-  };
-  std::vector<Segment> queue;  // out of order, sorted, non-overlapping
-  size_t queued = 0;
+  size_t queued = 0;        // data bytes in the queue
 
   uint32_t SeqOf(uint64_t offset) const { return base_seq + static_cast<uint32_t>(offset); }
   // Stream offset of a sequence number, taken as the nearest one to `next`
@@ -41,8 +39,14 @@ struct TcpReassembler::Direction {
   }
 };
 
+struct TcpReassembler::Direction : DirectionState {
+  explicit Direction(std::pmr::memory_resource* pool) : queue(pool) {}
+  SegmentQueue queue;  // out of order, sorted, non-overlapping
+};
+
 struct TcpReassembler::Session {
   enum class State : uint8_t { kNone, kSynSent, kSynRecv, kEstablished, kClosed };
+  explicit Session(std::pmr::memory_resource* pool) : dir{Direction(pool), Direction(pool)} {}
   State state = State::kNone;
   bool started = false;
   bool tracked = false;
@@ -50,7 +54,11 @@ struct TcpReassembler::Session {
 };
 
 TcpReassembler::TcpReassembler(const StreamOptions& options, flow::FlowTable* flows)
-    : options_(options), flows_(flows) {
+    : options_(options),
+      flows_(flows),
+      // Segments up to a full Ethernet payload come from the pool's size
+      // classes; larger ones (offloaded captures) from the heap.
+      pool_(std::pmr::pool_options{0, 2048}) {
   scratch_.reserve(options_.lookback + 65536);
 }
 
@@ -65,10 +73,12 @@ size_t TcpReassembler::memory_in_use() const {
          blocks_.size() * options_.lookback + queued_bytes_ + scratch_.capacity();
 }
 
+size_t TcpReassembler::reassembly_memory() const { return blocks_.size() * options_.lookback + queued_bytes_; }
+
 TcpReassembler::Session& TcpReassembler::SessionOf(const flow::Flow& flow) {
   if (flow.slot >= sessions_.size()) sessions_.resize(flow.slot + 1);
   auto& s = sessions_[flow.slot];
-  if (!s) s = std::make_unique<Session>();
+  if (!s) s = std::make_unique<Session>(&pool_);
   return *s;
 }
 
@@ -90,9 +100,24 @@ uint8_t* TcpReassembler::TakeTailBlock() {
 void TcpReassembler::Release(Session& s) {
   for (Direction& d : s.dir) {
     if (d.tail) free_blocks_.push_back(d.tail);
-    queued_bytes_ -= d.queued;
+    ClearQueue(d);
+    static_cast<DirectionState&>(d) = DirectionState{};
   }
-  s = Session{};
+  s.state = Session::State::kNone;
+  s.started = s.tracked = false;
+}
+
+void TcpReassembler::PopFront(Direction& d) {
+  auto it = d.queue.begin();
+  queued_bytes_ -= it->second.len + SegmentQueue::kOverheadBytes;
+  d.queued -= it->second.len;
+  d.queue.Erase(it);
+}
+
+void TcpReassembler::ClearQueue(Direction& d) {
+  queued_bytes_ -= d.queue.charged();
+  d.queue.Clear();
+  d.queued = 0;
 }
 
 void TcpReassembler::Handshake(flow::Flow& flow, Session& s, const Packet& p, bool to_server) {
@@ -213,68 +238,51 @@ void TcpReassembler::Deliver(Direction& d, uint64_t start, const uint8_t* data, 
   scratch_.insert(scratch_.end(), data + skip, data + skip + n);
   d.next += n;
   counters_.bytes += n;
-  if (d.depth_done) {
-    for (auto& seg : d.queue) queued_bytes_ -= seg.data.size();
-    d.queue.clear();
-    d.queued = 0;
-  }
+  if (d.depth_done) ClearQueue(d);
 }
 
 void TcpReassembler::DrainQueue(Direction& d) {
-  size_t i = 0;
-  while (i < d.queue.size() && d.queue[i].start <= d.next && !d.depth_done) {
-    const auto& seg = d.queue[i];
-    Deliver(d, seg.start, seg.data.data(), static_cast<uint32_t>(seg.data.size()));
-    ++i;
+  while (!d.queue.empty() && !d.depth_done && d.queue.front_start() <= d.next) {
+    const auto it = d.queue.begin();
+    Deliver(d, it->first, it->second.bytes, it->second.len);
+    if (d.depth_done) break;  // Deliver emptied the queue
+    PopFront(d);
   }
-  if (i == 0) return;
-  for (size_t k = 0; k < i && k < d.queue.size(); ++k) {
-    queued_bytes_ -= d.queue[k].data.size();
-    d.queued -= d.queue[k].data.size();
-  }
-  d.queue.erase(d.queue.begin(), d.queue.begin() + static_cast<std::ptrdiff_t>(std::min(i, d.queue.size())));
 }
 
 void TcpReassembler::Queue(Direction& d, uint64_t start, const uint8_t* data, uint32_t len) {
   const uint64_t end = start + len;
-  // Old segments the new one overlaps keep or lose their bytes by policy.
-  for (auto& seg : d.queue) {
-    if (seg.end() <= start || seg.start >= end) continue;
-    ++counters_.overlaps;
-    const uint64_t lo = std::max(seg.start, start), hi = std::min(seg.end(), end);
-    uint8_t* old_bytes = seg.data.data() + (lo - seg.start);
-    const uint8_t* new_bytes = data + (lo - start);
-    if (std::memcmp(old_bytes, new_bytes, hi - lo) != 0) {
-      ++counters_.overlaps_different;
-      if (NewSegmentWins(options_.policy, seg.start, seg.end(), start, end)) {
-        std::memcpy(old_bytes, new_bytes, hi - lo);
-      }
-    }
-  }
-  // The bytes no queued segment covers become new segments.
+  // One pass over the queued segments the new one overlaps, in order: the
+  // overlapped bytes are kept or replaced by policy, the bytes no segment
+  // covers become new segments. Finding the first costs O(log n); each
+  // further step consumes queued or new bytes.
+  auto it = d.queue.FirstEndingAfter(start);
   uint64_t pos = start;
-  size_t at = 0;
   while (pos < end) {
-    while (at < d.queue.size() && d.queue[at].end() <= pos) ++at;
-    uint64_t piece_end = end;
-    if (at < d.queue.size()) {
-      if (d.queue[at].start <= pos) {
-        pos = d.queue[at].end();
-        continue;
+    if (it != d.queue.end() && it->first <= pos) {
+      ++counters_.overlaps;
+      const uint64_t seg_start = it->first, seg_end = SegmentQueue::End(it);
+      const uint64_t hi = std::min(seg_end, end);
+      uint8_t* old_bytes = it->second.bytes + (pos - seg_start);
+      const uint8_t* new_bytes = data + (pos - start);
+      if (std::memcmp(old_bytes, new_bytes, hi - pos) != 0) {
+        ++counters_.overlaps_different;
+        if (NewSegmentWins(options_.policy, seg_start, seg_end, start, end)) std::memcpy(old_bytes, new_bytes, hi - pos);
       }
-      piece_end = std::min(end, d.queue[at].start);
+      pos = hi;
+      ++it;
+      continue;
     }
+    const uint64_t piece_end = it == d.queue.end() ? end : std::min(end, it->first);
     const size_t n = piece_end - pos;
-    if (queued_bytes_ + n > options_.memcap) {
+    if (queued_bytes_ + n + SegmentQueue::kOverheadBytes > options_.memcap) {
       ++counters_.memcap_drops;
       return;
     }
-    Direction::Segment seg{pos, std::vector<uint8_t>(data + (pos - start), data + (piece_end - start))};
-    d.queue.insert(d.queue.begin() + static_cast<std::ptrdiff_t>(at), std::move(seg));
-    queued_bytes_ += n;
+    it = d.queue.Add(it, pos, data + (pos - start), static_cast<uint32_t>(n));
+    queued_bytes_ += n + SegmentQueue::kOverheadBytes;
     d.queued += n;
     pos = piece_end;
-    ++at;
   }
 }
 
@@ -316,11 +324,16 @@ void TcpReassembler::AddData(Direction& d, uint64_t start, const uint8_t* data, 
   if (d.queue.empty()) return;
   // The receiver acknowledged the hole, or too much waits behind it: the
   // sensor missed that data, so carry on after it.
-  if (d.queue.front().start > d.next && (d.acked > d.next || d.queued > options_.max_queued)) {
-    SkipGap(d, std::min(d.queue.front().start, std::max(d.acked, d.next)));
-    if (d.queue.front().start > d.next && d.queued > options_.max_queued) SkipGap(d, d.queue.front().start);
+  const bool too_many_segments = options_.max_queued_segs && d.queue.segments() > options_.max_queued_segs;
+  const bool too_much = d.queued > options_.max_queued || too_many_segments;
+  if (d.queue.front_start() > d.next && (d.acked > d.next || too_much)) {
+    SkipGap(d, std::min(d.queue.front_start(), std::max(d.acked, d.next)));
+    if (d.queue.front_start() > d.next && too_much) {
+      if (too_many_segments) ++counters_.segment_limit;
+      SkipGap(d, d.queue.front_start());
+    }
   }
-  if (d.queue.front().start > d.next) return;
+  if (d.queue.front_start() > d.next) return;
   BeginChunk(d, out.to_server, out);
   DrainQueue(d);
   EndChunk(d, out);
@@ -356,9 +369,9 @@ const StreamUpdate& TcpReassembler::Process(flow::Flow& flow, const Packet& p, b
     // A FIN takes one sequence number: its acknowledgement is not a hole.
     const uint64_t data_acked = o.fin_seen ? std::min(o.acked, o.fin_offset) : o.acked;
     if (data_acked > o.next && !o.depth_done) {
-      const uint64_t to = o.queue.empty() ? data_acked : std::min(data_acked, o.queue.front().start);
+      const uint64_t to = o.queue.empty() ? data_acked : std::min(data_acked, o.queue.front_start());
       SkipGap(o, to);
-      if (!o.queue.empty() && o.queue.front().start <= o.next) {
+      if (!o.queue.empty() && o.queue.front_start() <= o.next) {
         BeginChunk(o, !to_server, update_.other);
         DrainQueue(o);
         EndChunk(o, update_.other);
@@ -420,23 +433,13 @@ const std::vector<StreamChunk>& TcpReassembler::Finish(flow::Flow& flow) {
     for (int i = 0; i < 2; ++i) {
       Direction& d = s.dir[i];
       while (!d.queue.empty() && !d.depth_done) {
-        SkipGap(d, d.queue.front().start);
+        SkipGap(d, d.queue.front_start());
         StreamChunk c;
         c.to_server = i == 0;
         c.after_gap = true;
         c.stream_offset = d.next;
         const size_t begin = scratch_.size();
-        size_t taken = 0;
-        while (taken < d.queue.size() && d.queue[taken].start <= d.next && !d.depth_done) {
-          const auto& seg = d.queue[taken];
-          Deliver(d, seg.start, seg.data.data(), static_cast<uint32_t>(seg.data.size()));
-          ++taken;
-        }
-        for (size_t k = 0; k < taken && k < d.queue.size(); ++k) {
-          queued_bytes_ -= d.queue[k].data.size();
-          d.queued -= d.queue[k].data.size();
-        }
-        d.queue.erase(d.queue.begin(), d.queue.begin() + static_cast<std::ptrdiff_t>(std::min(taken, d.queue.size())));
+        DrainQueue(d);
         c.data = scratch_.data() + begin;
         c.len = static_cast<uint32_t>(scratch_.size() - begin);
         if (c.len) finish_.push_back(c);

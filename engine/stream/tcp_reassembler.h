@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <string_view>
 #include <vector>
 
@@ -48,9 +49,17 @@ struct StreamOptions {
   // Out-of-order bytes queued per direction before the oldest hole is
   // declared a gap.
   uint32_t max_queued = 1 << 20;
-  // Bytes for lookback blocks and queued segments over all sessions; at the
-  // cap, new out-of-order segments are dropped (counted) and new sessions
-  // keep no lookback.
+  // Out-of-order segments queued per direction before the oldest hole is
+  // declared a gap (counted as segment_limit); 0: no limit. Like Snort 3's
+  // max_queued_segs, but larger (Snort's default is 2621): the queue costs
+  // the same per segment at any size, so the bound only caps memory (64k
+  // segments of overhead are 4 MiB) and a request sent in a few thousand
+  // tiny segments, in any order, is still reassembled whole.
+  uint32_t max_queued_segs = 65536;
+  // Bytes for lookback blocks and queued segments (each charged its bytes
+  // plus SegmentQueue::kOverheadBytes) over all sessions; at the cap, new
+  // out-of-order segments are dropped (counted) and new sessions keep no
+  // lookback.
   size_t memcap = size_t{64} << 20;
 };
 
@@ -67,6 +76,7 @@ struct StreamCounters {
   uint64_t gaps = 0;
   uint64_t depth_reached = 0;       // directions that reached the depth
   uint64_t memcap_drops = 0;
+  uint64_t segment_limit = 0;       // gaps forced by max_queued_segs
   uint64_t rst_out_of_window = 0;   // RSTs ignored: outside the receiver's window
   uint64_t bytes = 0;               // bytes delivered in order
 };
@@ -118,6 +128,9 @@ class TcpReassembler {
 
   const StreamCounters& counters() const { return counters_; }
   size_t memory_in_use() const;
+  // Bytes of queued out-of-order data, with per-segment overhead, and of
+  // lookback blocks (Suricata's tcp.reassembly_memuse).
+  size_t reassembly_memory() const;
   // Bytes of session state per flow slot (excluding data buffers).
   static size_t session_bytes();
 
@@ -134,10 +147,15 @@ class TcpReassembler {
   void BeginChunk(Direction& d, bool to_server, StreamChunk& out);
   void EndChunk(Direction& d, StreamChunk& out);
   void Release(Session& s);
+  void PopFront(Direction& d);
+  void ClearQueue(Direction& d);
   uint8_t* TakeTailBlock();
 
   StreamOptions options_;
   flow::FlowTable* flows_;
+  // Tree nodes and bytes of out-of-order segments; declared before the
+  // sessions, whose queues return memory to it when they are destroyed.
+  std::pmr::unsynchronized_pool_resource pool_;
   std::vector<std::unique_ptr<Session>> sessions_;  // by flow slot
   std::vector<uint8_t> scratch_;                    // the chunk being built
   std::vector<std::unique_ptr<uint8_t[]>> blocks_;  // lookback blocks

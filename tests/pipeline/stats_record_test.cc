@@ -34,6 +34,8 @@ ScanCounters Sample() {
   c.flow.evicted = 9;
   c.flow.reused = 1;
   c.flow_memory = 4096;
+  c.reassembly_memory = 2048;
+  c.stream.memcap_drops = 3;
   c.stream.gaps = 11;
   c.stream.overlaps_different = 12;
   c.defrag.fragments = 20;
@@ -77,6 +79,8 @@ TEST(StatsRecord, NamesEveryCounterAsSuricataDoes) {
   EXPECT_EQ(At(doc, "/stats/flow/tcp_reuse"), 1u);
   EXPECT_EQ(At(doc, "/stats/tcp/reassembly_gap"), 11u);
   EXPECT_EQ(At(doc, "/stats/tcp/overlap_diff_data"), 12u);
+  EXPECT_EQ(At(doc, "/stats/tcp/reassembly_memuse"), 2048u);
+  EXPECT_EQ(At(doc, "/stats/tcp/segment_memcap_drop"), 3u);
   EXPECT_EQ(At(doc, "/stats/defrag/ipv4/fragments"), 12u);
   EXPECT_EQ(At(doc, "/stats/defrag/ipv6/fragments"), 8u);
   EXPECT_EQ(At(doc, "/stats/defrag/ipv4/reassembled"), 3u);

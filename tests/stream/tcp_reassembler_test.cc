@@ -4,6 +4,7 @@
 #include <numeric>
 #include <vector>
 
+#include "engine/stream/segment_queue.h"
 #include "gtest/gtest.h"
 #include "tests/stream/stream_test_util.h"
 
@@ -334,6 +335,97 @@ TEST(TcpReassembler, TooMuchQueuedDataForcesAGap) {
   c.Send(true, kData, 110, 1, "0123456789");
   EXPECT_EQ(c.counters().gaps, 1u);
   EXPECT_EQ(c.delivered(true), "a01234567890123456789");
+}
+
+TEST(TcpReassembler, ReverseOrderOneByteSegmentsReassembleWhole) {
+  StreamOptions o;
+  o.max_queued_segs = 0;  // no segment limit: the queue must hold them all
+  Conversation c(o);
+  c.Handshake(0, 0);
+  const size_t n = 3000;
+  std::string request(n, 'x');
+  for (size_t i = 0; i < n; ++i) request[i] = static_cast<char>('a' + i % 26);
+  for (size_t i = n; i-- > 0;) c.Send(true, kData, 1 + static_cast<uint32_t>(i), 1, request.substr(i, 1));
+  EXPECT_EQ(c.delivered(true), request);
+  EXPECT_EQ(c.counters().gaps, 0u);
+  EXPECT_EQ(c.counters().out_of_order, n - 1);
+  EXPECT_EQ(c.tcp().reassembly_memory(), 512u) << "only the lookback block is left";
+}
+
+TEST(TcpReassembler, QueuedSegmentLimitSkipsTheHoleAndCounts) {
+  StreamOptions o;
+  o.max_queued_segs = 4;
+  Conversation c(o);
+  c.Handshake(0, 0);
+  c.Send(true, kData, 1, 1, "a");
+  // A hole at offset 1, then five one-byte segments behind it.
+  for (uint32_t i = 0; i < 4; ++i) c.Send(true, kData, 10 + i, 1, "b");
+  EXPECT_EQ(c.delivered(true), "a");
+  EXPECT_EQ(c.counters().segment_limit, 0u);
+  c.Send(true, kData, 14, 1, "c");
+  EXPECT_EQ(c.counters().segment_limit, 1u);
+  EXPECT_EQ(c.counters().gaps, 1u);
+  EXPECT_EQ(c.delivered(true), "abbbbc");
+  // The hole's data arriving late is old now.
+  c.Send(true, kData, 2, 1, "zzzzzzzz");
+  EXPECT_EQ(c.delivered(true), "abbbbc");
+}
+
+TEST(TcpReassembler, EachQueuedSegmentIsChargedItsOverheadAgainstTheMemcap) {
+  StreamOptions o;
+  o.lookback = 0;
+  o.max_queued_segs = 0;
+  o.memcap = 10 * (1 + SegmentQueue::kOverheadBytes);
+  Conversation c(o);
+  c.Handshake(0, 0);
+  for (uint32_t i = 0; i < 10; ++i) c.Send(true, kData, 100 + 2 * i, 1, "x");
+  EXPECT_EQ(c.counters().memcap_drops, 0u);
+  EXPECT_EQ(c.tcp().reassembly_memory(), 10 * (1 + SegmentQueue::kOverheadBytes));
+  c.Send(true, kData, 200, 1, "y");
+  EXPECT_EQ(c.counters().memcap_drops, 1u);
+  c.Finish();
+  EXPECT_EQ(c.tcp().reassembly_memory(), 0u);
+}
+
+// Random segments with random overlaps in random order, under the "first"
+// policy, against a reference model: each byte is the first copy of it that
+// arrived (delivered data is final and queued data keeps its first bytes).
+TEST(TcpReassembler, RandomOverlappingSegmentsMatchAFirstWinsModel) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    StreamOptions o;
+    o.max_queued_segs = 0;
+    o.lookback = 16;
+    Conversation c(o);
+    c.Handshake(0, 0);
+    uint32_t rng = seed * 2654435761u;
+    auto next = [&rng](uint32_t bound) {
+      rng ^= rng << 13;
+      rng ^= rng >> 17;
+      rng ^= rng << 5;
+      return rng % bound;
+    };
+    const uint32_t size = 400;
+    std::string model(size, '\0');
+    std::vector<bool> have(size, false);
+    std::vector<std::pair<uint32_t, std::string>> segments;
+    for (int k = 0; k < 300; ++k) {
+      const uint32_t at = next(size), len = 1 + next(12);
+      std::string bytes;
+      for (uint32_t i = 0; i < len && at + i < size; ++i) bytes.push_back(static_cast<char>('A' + next(26)));
+      segments.emplace_back(at, bytes);
+    }
+    for (uint32_t at = 0; at < size; at += 50) segments.emplace_back(at, std::string(50, '.'));  // cover every byte
+    for (size_t i = segments.size(); i > 1; --i) std::swap(segments[i - 1], segments[next(static_cast<uint32_t>(i))]);
+    for (const auto& [at, bytes] : segments) {
+      for (size_t i = 0; i < bytes.size(); ++i) {
+        if (!have[at + i]) model[at + i] = bytes[i], have[at + i] = true;
+      }
+      c.Send(true, kData, 1 + at, 1, bytes);
+    }
+    c.Finish();
+    EXPECT_EQ(c.delivered(true), model) << "seed " << seed;
+    EXPECT_EQ(c.counters().gaps, 0u) << "seed " << seed;
+  }
 }
 
 TEST(TcpReassembler, OverlapPolicyNamesRoundTrip) {
