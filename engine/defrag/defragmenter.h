@@ -120,7 +120,7 @@ class Defragmenter {
   // Released datagrams kept with their buffers' capacity, so that steady
   // traffic reassembles without allocating.
   std::vector<std::unique_ptr<Datagram>> pool_;
-  std::vector<Segment> scratch_;  // the segment list being rebuilt by Insert
+  std::vector<Segment> scratch_;  // the run of segments Insert rebuilds
   std::vector<uint8_t> out_;      // the last reassembled datagram
 };
 

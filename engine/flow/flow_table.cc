@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace kagami::flow {
 namespace {
@@ -66,7 +67,8 @@ uint64_t FlowIdOf(const FlowKey& k, int64_t first_ts_ns) {
   return h ? h : 1;
 }
 
-FlowTable::FlowTable(const FlowOptions& options) : options_(options) {
+FlowTable::FlowTable(const FlowOptions& options)
+    : options_(options), index_(0, KeyedHash{(uint64_t{std::random_device{}()} << 32) | std::random_device{}()}) {
   max_flows_ = std::max<size_t>(options_.memcap / kBytesPerFlow, 1);
   // Slots are allocated a block at a time; stay within whole blocks.
   if (max_flows_ > kBlock) max_flows_ -= max_flows_ % kBlock;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "engine/decode/packet.h"
 #include "engine/flow/flow.h"
 
@@ -149,7 +150,15 @@ class FlowTable {
   std::vector<std::unique_ptr<Flow[]>> blocks_;
   uint32_t allocated_ = 0;      // slots created so far
   std::vector<uint32_t> free_;  // slots ready for reuse
-  absl::flat_hash_map<FlowKey, uint32_t> index_;
+  // Keyed with a secret drawn per table: Abseil's own seed comes from an
+  // address, which ASLR hides but a leak or a build without ASLR gives
+  // away, and with it an attacker can send flows that all collide (lookups
+  // then cost O(n): docs/perf/growth.md).
+  struct KeyedHash {
+    uint64_t secret = 0;
+    size_t operator()(const FlowKey& k) const { return absl::HashOf(secret, k); }
+  };
+  absl::flat_hash_map<FlowKey, uint32_t, KeyedHash> index_;
   std::array<List, kNumLists> lists_{};
   FlowCounters counters_;
   EndHandler on_end_;

@@ -17,6 +17,11 @@ inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<cha
 std::string_view TrimSpace(std::string_view s);
 // Case-insensitive equality, NUL bytes in `a` skipped.
 bool EqualsLoose(std::string_view a, std::string_view b);
+// Orders names by their loose form (NUL bytes dropped, ASCII lower-cased):
+// negative, zero or positive. Zero means EqualsLoose(a, b) whenever `b` has
+// no NUL byte. Sorting by it groups a header block's names in n log n
+// comparisons instead of comparing every name with every other.
+int CompareLoose(std::string_view a, std::string_view b);
 bool EqualsNoCase(std::string_view a, std::string_view b);
 bool StartsWithNoCase(std::string_view s, std::string_view prefix);
 // True when `needle` occurs in `hay` (case-insensitive, NULs in `hay` skipped).

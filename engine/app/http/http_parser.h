@@ -132,6 +132,14 @@ struct Transaction {
   const Header* FindResponseHeader(std::string_view name) const;
 };
 
+// Suricata's http.header text of a header block: "Name: value\r\n" per
+// name in first-appearance order, repeated names (compared loosely, see
+// header_util.h) joined with ", " in the first one's place, `cookie_name`
+// left out. Names are grouped by sorting: O(n log n) name comparisons,
+// which `comparisons` counts when given (the tests hold it to that).
+void BuildHeaderBuffer(const std::vector<Header>& headers, std::string_view cookie_name, std::string& out,
+                       uint64_t* comparisons = nullptr);
+
 class HttpParser {
  public:
   explicit HttpParser(const HttpOptions& options = {});
@@ -153,6 +161,11 @@ class HttpParser {
   // Drops completed transactions (both sides kComplete) from the front, at most `n`.
   void RetireCompleted(size_t n = SIZE_MAX);
   uint64_t anomaly_count() const { return anomaly_count_; }
+  // Bytes of partial lines examined by the checks made before a line is
+  // complete (a chunk-size line that cannot become valid is acted on at
+  // once). Each byte is examined about once however the line is split;
+  // tests hold it to that.
+  uint64_t line_scan_bytes() const { return line_scan_bytes_; }
 
   struct Side;  // per-direction state (http_parser.cc)
 
@@ -190,6 +203,7 @@ class HttpParser {
   std::deque<Transaction> txs_;
   uint64_t next_id_ = 0;
   uint64_t anomaly_count_ = 0;
+  uint64_t line_scan_bytes_ = 0;
   bool tunnel_ = false;  // CONNECT / 101 accepted: nothing more is HTTP
   std::unique_ptr<Side> req_;
   std::unique_ptr<Side> res_;

@@ -22,10 +22,14 @@ constexpr uint8_t kHrrRandom[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
 
-// A list of 16-bit values; an odd length is malformed.
+// A list of 16-bit values; an odd length is malformed. A repeated extension
+// appends to the same list: reserving exactly size + this list's length each
+// time reallocated and copied the whole list per extension (quadratic in
+// the 8,191 one-value extensions a hello can hold), so the exact reserve is
+// only for the first list; later ones grow it geometrically.
 bool ReadU16List(ByteReader r, std::vector<uint16_t>& out) {
   if (r.left() % 2 != 0) return false;
-  out.reserve(out.size() + r.left() / 2);
+  if (out.empty()) out.reserve(r.left() / 2);
   uint16_t v = 0;
   while (r.U16(v)) out.push_back(v);
   return true;
