@@ -1,5 +1,7 @@
 // kagami-gen: writes a deterministic capture of benign sessions with C2
-// sessions of known families injected among them (see tools/gen/README.md).
+// sessions of known families injected among them, or (--attack) of an
+// attack on a sensor's resources with legitimate sessions mixed in (see
+// tools/gen/README.md).
 #include <malloc.h>
 
 #include <cctype>
@@ -10,8 +12,10 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "tools/gen/attacks.h"
 #include "tools/gen/c2_family.h"
 #include "tools/gen/generator.h"
 
@@ -89,6 +93,53 @@ int Fail(const std::string& message) {
   return 2;
 }
 
+std::string AttackNames() {
+  std::string names;
+  for (const kagami::gen::AttackKindInfo& k : kagami::gen::AttackKinds()) {
+    absl::StrAppend(&names, names.empty() ? "" : ", ", std::string(k.name));
+  }
+  return names;
+}
+
+CaptureFormat FormatFor(const std::string& format, const std::string& output) {
+  if (format == "pcapng" || (format.empty() && output.size() > 7 && output.substr(output.size() - 7) == ".pcapng")) {
+    return CaptureFormat::kPcapng;
+  }
+  return CaptureFormat::kPcap;
+}
+
+// "2,000,000": the counts in the summary are read by people.
+std::string Grouped(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// --attack: validated options in, capture out, summary on stderr.
+int RunAttack(const kagami::gen::AttackKindInfo& info, const kagami::gen::AttackOptions& options,
+              const std::string& output, CaptureFormat fmt) {
+  if (absl::Status s = kagami::gen::ValidateAttackOptions(options); !s.ok()) return Fail(std::string(s.message()));
+  auto writer = kagami::gen::CaptureWriter::Open(output, fmt);
+  if (!writer.ok()) return Fail(std::string(writer.status().message()));
+  absl::StatusOr<kagami::gen::GeneratorSummary> summary = kagami::gen::GenerateAttack(options, **writer);
+  absl::Status closed = (*writer)->Close();
+  if (!summary.ok()) return Fail(std::string(summary.status().message()));
+  if (!closed.ok()) return Fail(std::string(closed.message()));
+  std::fprintf(stderr,
+               "kagami-gen: wrote %s (%s, seed %llu): %llu packets, %s, attack %s: %s %s, %llu legitimate "
+               "session%s, %.1f s of traffic\n",
+               output == "-" ? "standard output" : output.c_str(), fmt == CaptureFormat::kPcap ? "pcap" : "pcapng",
+               static_cast<unsigned long long>(options.seed), static_cast<unsigned long long>(summary->packets),
+               HumanBytes(summary->bytes).c_str(), std::string(info.name).c_str(),
+               Grouped(kagami::gen::AttackCount(options)).c_str(), std::string(info.count_unit).c_str(),
+               static_cast<unsigned long long>(summary->sessions), summary->sessions == 1 ? "" : "s",
+               static_cast<double>(summary->last_ns - summary->first_ns) / 1e9);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,6 +158,9 @@ int main(int argc, char** argv) {
   uint32_t mss = 1460;
   double ipv6 = 0;
   bool inject_only = false, list_families = false, random_splits = false;
+  std::string attack, order;
+  uint64_t count = 0, legit = 4;
+  bool list_attacks = false;
   app.add_option("-o,--output", output, "Capture file to write, '-' for standard output");
   app.add_option("--format", format, "pcap or pcapng (default: from the file extension, pcap for stdout)")
       ->check(CLI::IsMember({"pcap", "pcapng"}));
@@ -120,6 +174,11 @@ int main(int argc, char** argv) {
   app.add_option("--mss", mss, "TCP maximum segment size (64..9000)")->capture_default_str();
   app.add_flag("--random-splits", random_splits, "Also cut TCP messages at random points (exercises reassembly)");
   app.add_option("--ipv6", ipv6, "Fraction of benign sessions over IPv6 (0..1)")->capture_default_str();
+  app.add_option("--attack", attack, "Write an attack on a sensor's resources instead: " + AttackNames());
+  app.add_option("--count", count, "With --attack: how much of it (SYNs, fragments, bytes ...; --list-attacks)");
+  app.add_option("--order", order, "With --attack tcp-reverse: reverse (default), random, overlapping, in-order");
+  app.add_option("--legit", legit, "With --attack: legitimate HTTP sessions mixed in")->capture_default_str();
+  app.add_flag("--list-attacks", list_attacks, "List the attack kinds with their default counts and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -132,7 +191,45 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (list_attacks) {
+    for (const kagami::gen::AttackKindInfo& k : kagami::gen::AttackKinds()) {
+      std::printf("%-18s %14s %-14s %s\n", std::string(k.name).c_str(), Grouped(k.default_count).c_str(),
+                  std::string(k.count_unit).c_str(), std::string(k.exercises).c_str());
+    }
+    return 0;
+  }
   if (output.empty()) return Fail("-o FILE is required ('-' for standard output)");
+
+  if (attack.empty()) {
+    for (const char* name : {"--count", "--order", "--legit"}) {
+      if (app.count(name) > 0) return Fail(std::string(name) + " goes with --attack KIND");
+    }
+  } else {
+    // An attack capture is the attack and its legitimate sessions only: the
+    // options that shape benign traffic have nothing to act on.
+    for (const char* name : {"--size", "--sessions", "--mix", "--inject", "--inject-only", "--mss", "--random-splits",
+                             "--ipv6"}) {
+      if (app.count(name) > 0) {
+        return Fail(std::string("--attack cannot be combined with ") + name +
+                    " (an attack capture holds the attack and --legit sessions; --count sets its size)");
+      }
+    }
+    const kagami::gen::AttackKindInfo* kind = kagami::gen::FindAttackKind(attack);
+    if (kind == nullptr) return Fail("--attack: unknown kind '" + attack + "' (known: " + AttackNames() + ")");
+    kagami::gen::AttackOptions options;
+    options.kind = kind->kind;
+    options.seed = seed;
+    options.legit = legit;
+    if (app.count("--count") > 0 && count == 0) return Fail("--count must be at least 1");
+    options.count = count;
+    if (!order.empty()) {
+      if (kind->kind != kagami::gen::AttackKind::kTcpReverse) return Fail("--order goes with --attack tcp-reverse");
+      auto parsed = kagami::gen::ParseSegmentOrder(order);
+      if (!parsed) return Fail("--order: '" + order + "' is not reverse, random, overlapping or in-order");
+      options.order = *parsed;
+    }
+    return RunAttack(*kind, options, output, FormatFor(format, output));
+  }
 
   kagami::gen::GeneratorOptions options;
   options.seed = seed;
@@ -160,10 +257,7 @@ int main(int argc, char** argv) {
   }
   if (absl::Status s = kagami::gen::ValidateOptions(options); !s.ok()) return Fail(std::string(s.message()));
 
-  CaptureFormat fmt = CaptureFormat::kPcap;
-  if (format == "pcapng" || (format.empty() && output.size() > 7 && output.substr(output.size() - 7) == ".pcapng")) {
-    fmt = CaptureFormat::kPcapng;
-  }
+  const CaptureFormat fmt = FormatFor(format, output);
   auto writer = kagami::gen::CaptureWriter::Open(output, fmt);
   if (!writer.ok()) return Fail(std::string(writer.status().message()));
   absl::StatusOr<kagami::gen::GeneratorSummary> summary = kagami::gen::Generate(options, **writer);
