@@ -17,5 +17,8 @@ void AddCtlCommand(CLI::App& app, std::function<void(int)> set_exit);
 void AddJobsCommand(CLI::App& app, std::function<void(int)> set_exit);
 // `rules test`, registered by AddRulesCommand on its `rules` subcommand.
 void AddRulesTestCommand(CLI::App* rules, std::function<void(int)> set_exit);
+// `rules update`, likewise.
+void AddRulesUpdateCommand(CLI::App* rules, std::function<void(int)> set_exit);
+void AddIntelPullCommand(CLI::App* intel, std::function<void(int)> set_exit);
 
 }  // namespace kagami::cli

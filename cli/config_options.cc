@@ -56,7 +56,13 @@ bool ApplyConfigFile(CLI::App& cmd, const std::string& path, std::vector<capture
       errors.push_back({v.at, config::FormatError(path, v.at, "'" + v.name + "': " + why)});
     }
   }
-  for (const config::InterfaceEntry& i : file.interfaces) interfaces->push_back({i.name, i.bpf});
+  for (const config::InterfaceEntry& i : file.interfaces) {
+    if (interfaces) {
+      interfaces->push_back({i.name, i.bpf});
+    } else {
+      errors.push_back({i.at, config::FormatError(path, i.at, "'interfaces': not an option of this command")});
+    }
+  }
   // In file order, whichever step found them.
   std::stable_sort(errors.begin(), errors.end(), [](const config::ConfigError& a, const config::ConfigError& b) {
     return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);

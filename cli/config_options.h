@@ -14,7 +14,8 @@ namespace kagami::cli {
 
 // Reads `path` and sets every option of `cmd` that the command line left
 // unset; interfaces listed in the file are appended to `interfaces` (the
-// caller passes them only when -i was not given). Every problem is printed
+// caller passes them only when -i was not given); with nullptr, an
+// `interfaces:` key is an error. Every problem is printed
 // to stderr as FILE:LINE:COLUMN: message; false if there was any.
 bool ApplyConfigFile(CLI::App& cmd, const std::string& path, std::vector<capture::LiveInterface>* interfaces);
 

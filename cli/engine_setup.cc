@@ -70,6 +70,8 @@ size_t SourceOf(const std::vector<std::string>& paths, const std::string& packs_
   return 0;
 }
 
+}  // namespace
+
 // --var NAME=VALUE into load.variables, each checked once here, so a bad
 // value is one error naming the flag rather than one per rule using it.
 bool ReadVariables(const std::vector<std::string>& vars, rules::LoadOptions& load) {
@@ -95,8 +97,6 @@ bool ReadVariables(const std::vector<std::string>& vars, rules::LoadOptions& loa
   }
   return true;
 }
-
-}  // namespace
 
 bool LoadEngine(const RuleOptions& o, LoadedEngine& out, bool quiet_diagnostics) {
   rules::LoadOptions load;

@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "engine/detect/detect_engine.h"
 #include "rules/rule.h"
+#include "rules/rule_loader.h"
 
 namespace kagami::cli {
 
@@ -60,5 +61,9 @@ struct LoadedEngine {
 // threshold file (unreadable or a bad line), or on any rule error under
 // --strict. A --var no loaded rule reads is a warning.
 bool LoadEngine(const RuleOptions& options, LoadedEngine& out, bool quiet_diagnostics = false);
+
+// --var NAME=VALUE values into load.variables, each checked once (a bad
+// value is one error naming the flag, printed to stderr); false if any is bad.
+bool ReadVariables(const std::vector<std::string>& vars, rules::LoadOptions& load);
 
 }  // namespace kagami::cli

@@ -309,6 +309,7 @@ void AddIntelCommand(CLI::App& app, std::function<void(int)> set_exit) {
                    "Also check a threshold.config: warn for each gen_id 9000 entry no indicator of these feeds has")
       ->check(CLI::ExistingFile);
   sids->callback([sids_args, set_exit] { set_exit(RunSids(*sids_args)); });
+  AddIntelPullCommand(intel, set_exit);
 }
 
 }  // namespace kagami::cli

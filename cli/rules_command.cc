@@ -89,6 +89,7 @@ void AddRulesCommand(CLI::App& app, std::function<void(int)> set_exit) {
     set_exit(RunCheck(*options, *intel, *timing, *warnings_fail));
   });
   AddRulesTestCommand(rules, set_exit);
+  AddRulesUpdateCommand(rules, set_exit);
 }
 
 }  // namespace kagami::cli
