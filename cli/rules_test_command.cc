@@ -20,6 +20,7 @@
 #include "cli/alert_comparison.h"
 #include "cli/app_options.h"
 #include "cli/commands.h"
+#include "common/read_file.h"
 #include "cli/engine_setup.h"
 #include "cli/intel_options.h"
 #include "cli/test_case.h"
@@ -48,16 +49,11 @@ struct CaseOutcome {
   bool scanned = false;
 };
 
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
+// common/read_file.h, with the path in the message.
+bool ReadCaseFile(const std::string& path, std::string* out, std::string* error) {
+  if (ReadWholeFile(path, out, error)) return true;
+  *error = "cannot read " + path + ": " + *error;
+  return false;
 }
 
 // A fresh empty file for one case's EVE output; removed when done. The
@@ -125,14 +121,14 @@ bool Scan(const std::string& pcap, const ExpectedAlerts& expected, const LoadedE
       return false;
     }
   }
-  return ReadWholeFile(scratch.path(), eve_text, error);
+  return ReadCaseFile(scratch.path(), eve_text, error);
 }
 
 CaseOutcome RunCase(const TestCaseDir& c, const RulesTestArgs& args) {
   CaseOutcome out;
   const std::string expected_path = c.dir + "/expected.json";
   std::string text, error;
-  if (!ReadWholeFile(expected_path, &text, &error)) {
+  if (!ReadCaseFile(expected_path, &text, &error)) {
     out.problems.push_back(error);
     return out;
   }

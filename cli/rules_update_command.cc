@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -23,6 +22,7 @@
 #include "cli/config_options.h"
 #include "cli/control_socket.h"
 #include "cli/engine_setup.h"
+#include "common/read_file.h"
 #include "engine/detect/hs_cache.h"
 #include "fetch/checksum.h"
 #include "fetch/fetcher.h"
@@ -90,13 +90,11 @@ std::string BaseName(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = s.str();
-  return !in.bad();
+// A file's bytes, or false when it cannot be read (a missing installed file
+// or cache entry is no error).
+bool ReadIfThere(const std::string& path, std::string* out) {
+  std::string error;
+  return ReadWholeFile(path, out, &error);
 }
 
 // The download cache: each URL's last good body with the validators its
@@ -112,7 +110,7 @@ class DownloadCache {
   bool Load(const std::string& url, Entry* e) const {
     if (!enabled()) return false;
     std::string meta;
-    if (!ReadWholeFile(Path(url, ".meta"), &meta) || !ReadWholeFile(Path(url, ".body"), &e->body)) return false;
+    if (!ReadIfThere(Path(url, ".meta"), &meta) || !ReadIfThere(Path(url, ".body"), &e->body)) return false;
     // meta: etag, last-modified, md5 of the body (a damaged body is not used).
     std::vector<std::string> lines;
     std::istringstream in(meta);
@@ -239,8 +237,8 @@ int RunUpdate(const UpdateArgs& a) {
                                     std::pair{upd::ManagementKind::kModify, &a.modify_conf}}) {
     for (const std::string& path : *paths) {
       upd::ManagementText m{kind, path, {}};
-      if (!ReadWholeFile(path, &m.text)) {
-        std::fprintf(stderr, "kagami: rules update: cannot read %s\n", path.c_str());
+      if (std::string error; !ReadWholeFile(path, &m.text, &error)) {
+        std::fprintf(stderr, "kagami: rules update: cannot read %s: %s\n", path.c_str(), error.c_str());
         return 2;
       }
       input.management.push_back(std::move(m));
@@ -274,7 +272,7 @@ int RunUpdate(const UpdateArgs& a) {
     }
     input.sources.push_back(spec.url);
   }
-  if (std::string previous; ReadWholeFile(a.output, &previous)) input.previous_merged = std::move(previous);
+  if (std::string previous; ReadIfThere(a.output, &previous)) input.previous_merged = std::move(previous);
   const bool had_previous = input.previous_merged.has_value();
   const std::string previous_text = had_previous ? *input.previous_merged : std::string();
 
@@ -317,7 +315,7 @@ int RunUpdate(const UpdateArgs& a) {
   bool threshold_changed = false;
   if (!a.threshold_in.empty()) {
     std::string before, error;
-    const bool had = ReadWholeFile(a.threshold_out, &before);
+    const bool had = ReadIfThere(a.threshold_out, &before);
     upd::ThresholdCheck tc;
     if (!upd::CopyThresholdFile(a.threshold_in, a.threshold_out, load.variables, &tc, &error)) {
       PrintDiagnostics(tc.diagnostics);
@@ -327,7 +325,7 @@ int RunUpdate(const UpdateArgs& a) {
     } else {
       PrintDiagnostics(tc.diagnostics);
       std::string after;
-      threshold_changed = !had || (ReadWholeFile(a.threshold_out, &after) && after != before);
+      threshold_changed = !had || (ReadIfThere(a.threshold_out, &after) && after != before);
     }
   }
   if (!a.report.empty()) {
