@@ -3,7 +3,26 @@
 #include <cstring>
 #include <iterator>
 
+#if __has_include(<sanitizer/asan_interface.h>)
+#include <sanitizer/asan_interface.h>
+#endif
+#ifndef ASAN_UNPOISON_MEMORY_REGION
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
 namespace kagami::stream {
+
+// Segments up to a full Ethernet payload come from the pool's size classes;
+// larger ones (offloaded captures) from the heap.
+SegmentPool::SegmentPool() : pool_(std::pmr::pool_options{0, 2048}) {}
+
+void* SegmentPool::do_allocate(size_t bytes, size_t alignment) {
+  void* p = pool_.allocate(bytes, alignment);
+  ASAN_UNPOISON_MEMORY_REGION(p, bytes);
+  return p;
+}
+
+void SegmentPool::do_deallocate(void* p, size_t bytes, size_t alignment) { pool_.deallocate(p, bytes, alignment); }
 
 SegmentQueue::iterator SegmentQueue::FirstEndingAfter(uint64_t pos) {
   auto it = map_.upper_bound(pos);  // the first segment starting after pos

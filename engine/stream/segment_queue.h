@@ -18,6 +18,24 @@
 
 namespace kagami::stream {
 
+// The pool the queues of one reassembler share. Memory freed by one use
+// comes back for another (a tree node's memory for segment bytes and the
+// other way round), and Abseil's B-tree poisons the unused slots of its
+// nodes for AddressSanitizer without unpoisoning them when the node is
+// freed; so each allocation is unpoisoned before it is handed out (a no-op
+// without ASan).
+class SegmentPool : public std::pmr::memory_resource {
+ public:
+  SegmentPool();
+
+ private:
+  void* do_allocate(size_t bytes, size_t alignment) override;
+  void do_deallocate(void* p, size_t bytes, size_t alignment) override;
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+
+  std::pmr::unsynchronized_pool_resource pool_;
+};
+
 class SegmentQueue {
  public:
   struct Data {

@@ -54,11 +54,7 @@ struct TcpReassembler::Session {
 };
 
 TcpReassembler::TcpReassembler(const StreamOptions& options, flow::FlowTable* flows)
-    : options_(options),
-      flows_(flows),
-      // Segments up to a full Ethernet payload come from the pool's size
-      // classes; larger ones (offloaded captures) from the heap.
-      pool_(std::pmr::pool_options{0, 2048}) {
+    : options_(options), flows_(flows) {
   scratch_.reserve(options_.lookback + 65536);
 }
 

@@ -27,6 +27,7 @@
 #include "engine/flow/flow.h"
 #include "engine/flow/flow_table.h"
 #include "engine/stream/overlap_policy.h"
+#include "engine/stream/segment_queue.h"
 
 namespace kagami::stream {
 
@@ -155,7 +156,7 @@ class TcpReassembler {
   flow::FlowTable* flows_;
   // Tree nodes and bytes of out-of-order segments; declared before the
   // sessions, whose queues return memory to it when they are destroyed.
-  std::pmr::unsynchronized_pool_resource pool_;
+  SegmentPool pool_;
   std::vector<std::unique_ptr<Session>> sessions_;  // by flow slot
   std::vector<uint8_t> scratch_;                    // the chunk being built
   std::vector<std::unique_ptr<uint8_t[]>> blocks_;  // lookback blocks
